@@ -1,0 +1,56 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Everything else is here for developers.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+UV_VERSION := 0.13.9
+CHECKOV_VENV := .venv-checkov
+
+.DEFAULT_GOAL := help
+.PHONY: help setup demo test lint format bench lock clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.txt
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt $(VENV)/.installed
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(BIN)/uv pip install --quiet --python $(CHECKOV_VENV)/bin/python -r requirements-checkov.txt
+	touch $@
+
+setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed  ## create the virtualenvs from the pinned requirements
+
+demo: $(VENV)/.installed  ## run the whole pipeline locally (no AWS account needed)
+	$(BIN)/python -m pipelines.sandbox demo
+
+test: setup  ## run the test suite (every AWS call goes to moto)
+	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest -n 2 --dist loadgroup
+
+lint: setup  ## ruff, mypy, cfn-lint and checkov
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/cfn-lint model-monitor-template.yml lambda/template.yml
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --framework cloudformation -f model-monitor-template.yml -f lambda/template.yml
+
+format: $(VENV)/.installed  ## apply ruff's formatting and safe fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(VENV)/.installed  ## run the benchmarks (figures go into README.md by hand)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-bench.txt
+	$(BIN)/python -m benchmarks.lambda_throughput
+	$(BIN)/python -m benchmarks.monitor_throughput
+
+lock: $(VENV)/.installed  ## re-pin requirements*.txt from requirements*.in
+	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements.in -o requirements.txt
+	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements-checkov.in -o requirements-checkov.txt
+	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements.txt requirements-bench.in -o requirements-bench.txt
+
+clean:  ## remove the virtualenvs and build outputs
+	rm -rf $(VENV) $(CHECKOV_VENV) build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,96 @@
+"""The one place for monitoring time windows and the ``yyyy/mm/dd/hh`` partitions SageMaker uses.
+
+Data capture and ground truth are both partitioned by UTC hour; a monitoring execution reads the hours
+that overlap its window (end exclusive), like Model Monitor's hourly schedule does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from pipelines.errors import UserError
+
+HOUR = timedelta(hours=1)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a naive datetime is taken to be UTC already."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def parse_utc(text: str, *, what: str = "time") -> datetime:
+    """Parse an ISO-8601 time (``Z`` or offset, or naive = UTC)."""
+    try:
+        return as_utc(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
+    except ValueError:
+        raise UserError(
+            f"{what} {text!r} is not an ISO-8601 time: expected e.g. 2026-11-29T14:00:00Z"
+        ) from None
+
+
+def format_utc(moment: datetime) -> str:
+    """``2026-11-29T14:05:09Z``: the form SageMaker writes in capture ``inferenceTime``."""
+    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def floor_hour(moment: datetime) -> datetime:
+    return as_utc(moment).replace(minute=0, second=0, microsecond=0)
+
+
+def hour_partition(moment: datetime) -> str:
+    """The ``yyyy/mm/dd/hh`` folder of the hour ``moment`` falls in."""
+    return as_utc(moment).strftime("%Y/%m/%d/%H")
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """A UTC interval ``[start, end)``."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise UserError(
+                f"time window end {format_utc(self.end)} is not after its start {format_utc(self.start)}"
+            )
+
+    def contains(self, moment: datetime) -> bool:
+        return self.start <= as_utc(moment) < self.end
+
+    def hours(self) -> Iterator[datetime]:
+        """Start of every hour that overlaps the window."""
+        hour = floor_hour(self.start)
+        while hour < self.end:
+            yield hour
+            hour += HOUR
+
+    def partitions(self) -> list[str]:
+        return [hour_partition(h) for h in self.hours()]
+
+    def shifted(self, offset: timedelta) -> TimeWindow:
+        return TimeWindow(self.start + offset, self.end + offset)
+
+    def __str__(self) -> str:
+        return f"[{format_utc(self.start)}, {format_utc(self.end)})"
+
+
+def last_full_hour(now: datetime | None = None) -> TimeWindow:
+    """The most recent complete hour before ``now`` (Model Monitor's hourly default)."""
+    end = floor_hour(now or utc_now())
+    return TimeWindow(end - HOUR, end)
+
+
+def window(start: str | None, end: str | None, now: datetime | None = None) -> TimeWindow:
+    """A window from optional ISO strings: both given, or neither (the last full hour)."""
+    if start is None and end is None:
+        return last_full_hour(now)
+    if start is None or end is None:
+        raise UserError("give both --start and --end, or neither (default: the last full hour)")
+    return TimeWindow(parse_utc(start, what="--start"), parse_utc(end, what="--end"))

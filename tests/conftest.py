@@ -1,0 +1,43 @@
+"""Test isolation: no test can reach a real AWS account.
+
+Every test runs with fake credentials, no profile and no config file (``isolated_environment``); tests
+that need AWS use moto, either in-process (``mock_aws``) or the sandbox's moto server on 127.0.0.1
+(``aws_emulator``), which sets ``AWS_ENDPOINT_URL`` so that every client goes there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipelines.sandbox.aws_emulator import AwsEmulator, isolated_environment, patched_environ
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_real_aws() -> Iterator[None]:
+    with patched_environ(isolated_environment()):
+        yield
+
+
+@pytest.fixture(scope="session")
+def aws_emulator_server() -> Iterator[AwsEmulator]:
+    """One moto server for the whole session (reset between tests by ``aws_emulator``)."""
+    with AwsEmulator.start() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def aws_emulator(aws_emulator_server: AwsEmulator) -> Iterator[AwsEmulator]:
+    """A clean emulated AWS account, with this process's clients pointed at it."""
+    aws_emulator_server.reset()
+    with aws_emulator_server.activated():
+        yield aws_emulator_server
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return REPO_ROOT
