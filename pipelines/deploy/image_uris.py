@@ -1,0 +1,60 @@
+"""The Model Monitor and Clarify container images for a region, from the SageMaker Python SDK.
+
+SDK v3 split the SDK into distributions; ``image_uris`` now lives in ``sagemaker-core`` as
+``sagemaker.core.image_uris`` (v2's ``sagemaker.image_uris`` is gone). ``sagemaker-core`` is the lightest
+distribution that ships it together with its per-region image tables; the ``sagemaker`` meta package would
+add the training, serving and MLOps distributions for nothing. Importing it takes seconds, so it happens
+on first use, never at import time of this module.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+
+from pipelines.errors import UserError
+
+log = logging.getLogger(__name__)
+
+
+class ImageFramework(StrEnum):
+    """``framework`` names of the SDK's image tables."""
+
+    MODEL_MONITOR = "model-monitor"
+    CLARIFY = "clarify"
+
+
+class UnsupportedRegion(UserError):
+    """The SDK has no monitoring image for the session's region."""
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorImages:
+    model_monitor: str
+    clarify: str
+
+
+@cache
+def image_uri(framework: ImageFramework, region: str) -> str:
+    """The ECR image URI of ``framework`` in ``region`` (cached: the lookup never changes in a run)."""
+    with warnings.catch_warnings():
+        # First import compiles the SDK, whose docstrings trigger "invalid escape sequence" warnings.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", SyntaxWarning)
+        from sagemaker.core import image_uris  # lazy: importing sagemaker-core takes ~6 s
+
+    try:
+        return str(image_uris.retrieve(framework=framework.value, region=region))
+    except ValueError as error:
+        # The SDK raises ValueError("Unsupported region: ...") listing the regions it knows.
+        raise UnsupportedRegion(f"no {framework} image for region {region!r}: {error}") from None
+
+
+def monitor_images(region: str) -> MonitorImages:
+    return MonitorImages(
+        model_monitor=image_uri(ImageFramework.MODEL_MONITOR, region),
+        clarify=image_uri(ImageFramework.CLARIFY, region),
+    )

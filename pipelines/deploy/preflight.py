@@ -1,0 +1,69 @@
+"""Checks that a stage's endpoint captures what its monitors will read.
+
+Monitors only see what data capture wrote. If capture is off, samples nothing, or stores the requests'
+content type as BASE64 (types not listed in ``CaptureContentTypeHeader`` are), every execution finds no
+usable data and fails hours later. These checks read the endpoint config's ``DataCaptureConfig``
+(https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DataCaptureConfig.html) and only warn:
+the endpoint belongs to the deploy pipeline, not to this one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pipelines.deploy.monitors import MonitorType
+
+CSV_TYPES = "CsvContentTypes"
+JSON_TYPES = "JsonContentTypes"
+
+
+def _base_type(content_type: str) -> str:
+    return content_type.split(";")[0].strip().lower()
+
+
+def capture_warnings(
+    endpoint_name: str,
+    capture: Mapping[str, Any],
+    capture_status: str | None,
+    *,
+    content_type: str,
+    accept: str,
+    enabled_monitors: Iterable[MonitorType],
+) -> list[str]:
+    """One line per reason the enabled monitors of ``endpoint_name`` would find no usable data."""
+    enabled = list(enabled_monitors)
+    if not enabled:
+        return []
+    names = ", ".join(enabled)
+    if not capture or not capture.get("EnableCapture", False):
+        return [f"endpoint {endpoint_name}: data capture is off: the {names} monitors will find no data"]
+    warnings = []
+    if capture_status and capture_status != "Started":
+        warnings.append(f"endpoint {endpoint_name}: data capture status is {capture_status}, not Started")
+    sampling = capture.get("InitialSamplingPercentage", 0)
+    if not sampling:
+        warnings.append(
+            f"endpoint {endpoint_name}: data capture samples {sampling}% of requests: the {names} monitors "
+            "will find no data"
+        )
+    modes = {option.get("CaptureMode") for option in capture.get("CaptureOptions", [])}
+    if "Input" not in modes:
+        warnings.append(
+            f"endpoint {endpoint_name}: data capture does not record requests (CaptureMode Input)"
+        )
+    needs_output = [m for m in enabled if m is not MonitorType.DATA_QUALITY]
+    if needs_output and "Output" not in modes:
+        warnings.append(
+            f"endpoint {endpoint_name}: data capture does not record responses (CaptureMode Output), which "
+            f"the {', '.join(needs_output)} monitors read"
+        )
+    header = capture.get("CaptureContentTypeHeader") or {}
+    text_types = {_base_type(t) for key in (CSV_TYPES, JSON_TYPES) for t in header.get(key, [])}
+    for what, kind in (("requests", content_type), ("responses", accept)):
+        if _base_type(kind) not in text_types:
+            warnings.append(
+                f"endpoint {endpoint_name}: {what} of type {kind} are captured as BASE64, which the monitors "
+                f"cannot parse: add {kind} to DataCaptureConfig.CaptureContentTypeHeader.{JSON_TYPES}"
+            )
+    return warnings

@@ -1,0 +1,237 @@
+"""Stage config files (``staging-monitoring-schedule-config.json``, ...): reading and validating them.
+
+A stage config is the CodePipeline template-configuration form, ``{"Parameters": {...}, "Tags": {...}}``,
+holding the template parameters a person chooses for one stage. The script fills in the rest (names,
+images, baselines, outputs), so those keys are refused here rather than silently overwritten.
+Validation collects every problem of every file before anything is read from AWS or written anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipelines.deploy.errors import ConfigError
+from pipelines.deploy.monitors import ENABLED, MONITORS, MonitorSpec, MonitorType
+from pipelines.deploy.schedule_rules import (
+    ScheduleRuleError,
+    check_max_runtime,
+    check_name,
+    check_offset_window,
+    parse_offset,
+    parse_schedule,
+)
+from pipelines.deploy.template_parameters import TemplateParameters
+from pipelines.errors import InvalidS3Uri
+from pipelines.s3uri import S3Uri
+
+STAGE_NAME = "StageName"
+GROUND_TRUTH_INPUT = "GroundTruthInput"
+START_OFFSET = "GroundTruthStartTimeOffset"
+END_OFFSET = "GroundTruthEndTimeOffset"
+RECORD_PREPROCESSOR = "DataQualityRecordPreprocessorS3Uri"
+
+# Parameters the script computes from its flags and the Model Registry; a stage config may not set them.
+COMPUTED_PARAMETERS: Mapping[str, str] = {
+    "SageMakerProjectName": "--sagemaker-project-name",
+    "ModelMonitorRoleArn": "--model-monitor-role",
+    "EndpointName": "--sagemaker-project-name and StageName",
+    "MonitoringScheduleName": "--sagemaker-project-name and StageName",
+    "ModelMonitorImageUri": "the SageMaker SDK for the region",
+    "ClarifyImageUri": "the SageMaker SDK for the region",
+    **{spec.output_parameter: "--monitor-outputs-bucket" for spec in MONITORS.values()},
+}
+_TOP_LEVEL_KEYS = ("Parameters", "Tags")
+
+
+@dataclass(frozen=True, slots=True)
+class StageConfig:
+    """One stage's chosen parameters and tags, as read from its file."""
+
+    source: str
+    stage_name: str
+    parameters: Mapping[str, str]
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def value(self, name: str, template: TemplateParameters) -> str | None:
+        """The config's value for ``name``, else the template default."""
+        if name in self.parameters:
+            return self.parameters[name]
+        return template.default(name) if name in template else None
+
+    def enabled(self, monitor: MonitorType) -> bool:
+        return self.parameters.get(MONITORS[monitor].enable_parameter) == ENABLED
+
+    def endpoint_name(self, project_name: str) -> str:
+        """The stage's endpoint, as the project template's deploy stage names it."""
+        return f"{project_name}-{self.stage_name}"
+
+
+def read_stage_config(path: str | Path) -> tuple[StageConfig | None, list[str]]:
+    """Read a stage config file; return it with the structural problems found (one line each)."""
+    where = str(path)
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        return None, [f"{where}: no such stage config file"]
+    except json.JSONDecodeError as exc:
+        return None, [f"{where}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"]
+    if not isinstance(document, dict):
+        return None, [f"{where}: expected a JSON object with 'Parameters' (and optionally 'Tags')"]
+    problems = [
+        f"{where}: unknown top-level key {key!r}: expected only 'Parameters' and 'Tags'"
+        for key in document
+        if key not in _TOP_LEVEL_KEYS
+    ]
+    parameters, parameter_problems = _string_map(
+        document.get("Parameters"), where, "Parameters", required=True
+    )
+    tags, tag_problems = _string_map(document.get("Tags", {}), where, "Tags", required=False)
+    problems += parameter_problems + tag_problems
+    stage_name = parameters.get(STAGE_NAME, "")
+    if not stage_name and not parameter_problems:
+        problems.append(f'{where}: Parameters.{STAGE_NAME} is missing: name the stage, e.g. "staging"')
+    if problems:
+        return None, problems
+    return StageConfig(source=where, stage_name=stage_name, parameters=parameters, tags=tags), []
+
+
+def _string_map(value: Any, where: str, section: str, *, required: bool) -> tuple[dict[str, str], list[str]]:
+    if value is None and required:
+        return {}, [f"{where}: the '{section}' object is missing"]
+    if not isinstance(value, dict):
+        return {}, [f"{where}: '{section}' must be a JSON object of strings, got {type(value).__name__}"]
+    result: dict[str, str] = {}
+    problems = []
+    for key, item in value.items():
+        if isinstance(item, str):
+            result[key] = item
+        else:
+            # CloudFormation parameter and tag values are strings; a bare number is a common slip.
+            problems.append(
+                f"{where}: {section}.{key} is {json.dumps(item)}: values must be JSON strings, "
+                f"e.g. {json.dumps(str(item) if not isinstance(item, bool) else str(item).lower())}"
+            )
+    return result, problems
+
+
+def validate_stage_config(config: StageConfig, template: TemplateParameters, project_name: str) -> list[str]:
+    """Every problem of one stage config: template constraints, computed keys, SageMaker's rules."""
+    where = config.source
+    problems = [
+        f"{where}: {name} is set by get_baselines_and_configs.py (from {origin}); "
+        "remove it from the stage config"
+        for name, origin in COMPUTED_PARAMETERS.items()
+        if name in config.parameters
+    ]
+    problems += template.problems(config.parameters, where=where)
+    problems += _name_problems(config, project_name)
+    for spec in MONITORS.values():
+        problems += _baseline_pair_problems(config, spec)
+        if config.enabled(spec.monitor):
+            problems += _monitor_problems(config, spec, template)
+    if any(config.enabled(spec.monitor) for spec in MONITORS.values() if spec.needs_ground_truth):
+        problems += _offset_problems(config, template)
+    return problems
+
+
+def _name_problems(config: StageConfig, project_name: str) -> list[str]:
+    endpoint = config.endpoint_name(project_name)
+    names = [("endpoint name", endpoint)] + [
+        (f"{spec.monitor} schedule name", f"{endpoint}-{spec.monitor}")
+        for spec in MONITORS.values()
+        if config.enabled(spec.monitor)
+    ]
+    problems = []
+    for what, name in names:
+        try:
+            check_name(name, what=what)
+        except ScheduleRuleError as error:
+            problems.append(f"{config.source}: {STAGE_NAME}: {error}")
+    return problems
+
+
+def _baseline_pair_problems(config: StageConfig, spec: MonitorSpec) -> list[str]:
+    given = [name for name in spec.baseline_parameters if config.parameters.get(name)]
+    problems = []
+    for name in given:
+        try:
+            S3Uri.parse(config.parameters[name], what=name)
+        except InvalidS3Uri as error:
+            problems.append(f"{config.source}: {error}")
+    if given and len(given) != len(spec.baseline_parameters):
+        missing = [name for name in spec.baseline_parameters if name not in given]
+        problems.append(
+            f"{config.source}: {', '.join(given)} is set but {', '.join(missing)} is not: give all of "
+            f"{spec.monitor}'s baseline files or none (then they come from the Model Registry)"
+        )
+    return problems
+
+
+def _monitor_problems(config: StageConfig, spec: MonitorSpec, template: TemplateParameters) -> list[str]:
+    where = config.source
+    problems = []
+    expression = config.value(spec.schedule_parameter, template)
+    if expression is None:
+        return [f"{where}: {spec.schedule_parameter} is missing: the {spec.monitor} monitor is enabled"]
+    try:
+        schedule = parse_schedule(expression)
+    except ScheduleRuleError as error:
+        return [f"{where}: {spec.schedule_parameter}: {error}"]
+    runtime = config.value(spec.max_runtime_parameter, template)
+    if runtime is not None:
+        try:
+            check_max_runtime(spec, schedule, runtime)
+        except ScheduleRuleError as error:
+            problems.append(f"{where}: {spec.max_runtime_parameter}: {error}")
+    # An absent GroundTruthInput gets the default prefix (see pipelines.deploy.flow); an empty one is a choice
+    # that leaves the monitor without labels.
+    if spec.needs_ground_truth and config.parameters.get(GROUND_TRUTH_INPUT) == "":
+        problems.append(
+            f'{where}: {GROUND_TRUTH_INPUT} is empty but {spec.enable_parameter} is "yes": the '
+            f"{spec.monitor} monitor compares predictions with ground truth labels; give the S3 prefix they "
+            "are uploaded to "
+            f'(or leave the key out for the default), or set {spec.enable_parameter} to "no"'
+        )
+    return problems
+
+
+def _offset_problems(config: StageConfig, template: TemplateParameters) -> list[str]:
+    start, end = config.value(START_OFFSET, template), config.value(END_OFFSET, template)
+    if start is None or end is None:
+        return []
+    try:
+        parse_offset(start)
+        parse_offset(end)
+        check_offset_window(start, end)
+    except ScheduleRuleError as error:
+        return [f"{config.source}: {START_OFFSET}/{END_OFFSET}: {error}"]
+    return []
+
+
+def load_stage_configs(
+    paths: Iterable[str | Path], template: TemplateParameters, project_name: str
+) -> list[StageConfig]:
+    """Read and validate every stage config; raise one ``ConfigError`` listing all problems of all files."""
+    configs: list[StageConfig] = []
+    problems: list[str] = []
+    for path in paths:
+        config, found = read_stage_config(path)
+        problems += found
+        if config is not None:
+            problems += validate_stage_config(config, template, project_name)
+            configs.append(config)
+    seen: dict[str, str] = {}
+    for config in configs:
+        if config.stage_name in seen:
+            problems.append(
+                f"{config.source}: {STAGE_NAME} {config.stage_name!r} is also the stage of "
+                f"{seen[config.stage_name]}: each stage needs its own endpoint"
+            )
+        seen.setdefault(config.stage_name, config.source)
+    if problems:
+        raise ConfigError(problems)
+    return configs

@@ -1,0 +1,112 @@
+"""buildspec.yml's build phase, run as written against moto's server, then the README's deploy command.
+
+The commands are taken from buildspec.yml and run one by one with bash (CodeBuild's shell here), with
+AWS_ENDPOINT_URL pointing every AWS call at the emulator. moto's CloudFormation skips resource types it
+does not implement (the SageMaker monitoring resources, SNS topic policy and subscription), so the deploy
+check covers the stack, its parameters and the alert path's topic, key and rule; the SageMaker resources'
+properties are checked by rendering in test_deploy_template.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+from registry_world import OUTPUT_BUCKET, PROJECT, PROJECT_ID, REPO_ROOT, ROLE, standard_world
+
+from pipelines.deploy.export import deploy_command, stack_name
+
+FILES = (
+    "buildspec.yml",
+    "get_baselines_and_configs.py",
+    "model-monitor-template.yml",
+    "staging-monitoring-schedule-config.json",
+    "prod-monitoring-schedule-config.json",
+)
+
+
+def bash(command: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.fixture
+def build_folder(tmp_path: Path) -> Path:
+    """The files the build reads, in a scratch folder (the build writes its artifacts next to them)."""
+    for name in FILES:
+        shutil.copy(REPO_ROOT / name, tmp_path / name)
+    return tmp_path
+
+
+@pytest.mark.slow
+# moto's CloudFormation names each resource type it skips (listed in the module docstring).
+@pytest.mark.filterwarnings("ignore:Tried to parse AWS")
+def test_the_build_phase_runs_as_written_and_its_output_deploys(aws_emulator, build_folder) -> None:
+    world = standard_world(boto3.client("sagemaker"), boto3.client("s3"))
+    buildspec = yaml.safe_load((build_folder / "buildspec.yml").read_text())
+    env = {
+        **os.environ,
+        **buildspec["env"]["variables"],
+        "PATH": f"{REPO_ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "SAGEMAKER_PROJECT_NAME": PROJECT,
+        "SAGEMAKER_PROJECT_ID": PROJECT_ID,
+        "SAGEMAKER_PROJECT_ARN": "",  # moto has no SageMaker projects (ListTags on one fails there)
+        "MODEL_MONITOR_ROLE_ARN": ROLE,
+        "ARTIFACT_BUCKET": OUTPUT_BUCKET,
+    }
+    for command in buildspec["phases"]["build"]["commands"]:
+        result = bash(command, build_folder, env)
+        assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
+
+    for artifact in buildspec["artifacts"]["files"]:
+        pattern = env[artifact[1:]] if artifact.startswith("$") else artifact
+        assert list(build_folder.glob(pattern)), f"no artifact matches {artifact}"
+    staging = json.loads((build_folder / "staging-monitoring-schedule-config-export.json").read_text())
+    assert staging["Parameters"]["DataQualityStatisticsS3Uri"].endswith("/v2/data_quality/statistics.json")
+
+    command = deploy_command(PROJECT, "staging", "staging-monitoring-schedule-config-export.json")
+    result = bash(command, build_folder, env)
+    assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
+
+    cloudformation = boto3.client("cloudformation")
+    stack = cloudformation.describe_stacks(StackName=stack_name(PROJECT, "staging"))["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    deployed = {p["ParameterKey"]: p.get("ParameterValue") for p in stack["Parameters"]}
+    assert {k: deployed[k] for k in staging["Parameters"]} == staging["Parameters"]
+    assert {t["Key"]: t["Value"] for t in stack["Tags"]} == staging["Tags"]
+    resources = {
+        r["LogicalResourceId"]: r["ResourceType"]
+        for r in cloudformation.list_stack_resources(StackName=stack["StackName"])["StackResourceSummaries"]
+    }
+    assert {resources.get(n) for n in ("AlertTopicKey", "AlertTopic", "MonitoringAlertRule")} == {
+        "AWS::KMS::Key", "AWS::SNS::Topic", "AWS::Events::Rule",
+    }  # fmt: skip
+    (rule,) = boto3.client("events").list_rules()["Rules"]
+    pattern = json.loads(rule["EventPattern"])
+    schedules = [entry["equals-ignore-case"] for entry in pattern["detail"]["MonitoringScheduleArn"] if entry]
+    assert [arn.rsplit("/", 1)[1] for arn in schedules] == [
+        "fraud-staging-DataQuality", "fraud-staging-ModelQuality",
+        "fraud-staging-ModelBias", "fraud-staging-ModelExplainability",
+    ]  # fmt: skip
+    packaged = build_folder / buildspec["env"]["variables"]["EXPORT_TEMPLATE_NAME"]
+    assert "AWS::SageMaker::MonitoringSchedule" in packaged.read_text()
+    assert world.packages  # the world the build read from
+
+
+README_SECTION = "## Deploying the monitors"
+
+
+def test_the_readme_shows_the_deploy_command_the_build_test_runs() -> None:
+    readme = (REPO_ROOT / "README.md").read_text()
+    if README_SECTION not in readme:
+        pytest.skip(
+            f"README.md has no '{README_SECTION}' section yet (merged from the deploy README fragment)"
+        )
+    assert deploy_command(PROJECT, "staging", "staging-monitoring-schedule-config-export.json") in readme
