@@ -6,6 +6,7 @@ that overlap its window (end exclusive), like Model Monitor's hourly schedule do
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -94,3 +95,23 @@ def window(start: str | None, end: str | None, now: datetime | None = None) -> T
     if start is None or end is None:
         raise UserError("give both --start and --end, or neither (default: the last full hour)")
     return TimeWindow(parse_utc(start, what="--start"), parse_utc(end, what="--end"))
+
+
+_ISO_DURATION = re.compile(
+    r"^(?P<sign>[-+]?)P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
+)
+
+
+def parse_duration(text: str, *, what: str = "duration") -> timedelta:
+    """An ISO-8601 duration such as Model Monitor's StartTimeOffset/EndTimeOffset (``-PT7H``, ``-P1D``).
+
+    https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-model-quality-schedule.html : weeks, days,
+    hours, minutes and seconds; a leading ``-`` makes it negative (offsets into the past).
+    """
+    match = _ISO_DURATION.match(text.strip().upper())
+    if match is None or text.strip().upper().rstrip("T").lstrip("+-") in ("P", ""):
+        raise UserError(f"{what} {text!r} is not an ISO-8601 duration: expected e.g. -PT1H, -P1D or -P1DT12H")
+    parts = {k: int(v) for k, v in match.groupdict().items() if k != "sign" and v is not None}
+    duration = timedelta(**parts)
+    return -duration if match.group("sign") == "-" else duration

@@ -11,10 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from paths import REPO_ROOT, SAGEMAKER_REFERENCE
 
 from pipelines.sandbox.aws_emulator import AwsEmulator, isolated_environment, patched_environ
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -41,3 +40,9 @@ def aws_emulator(aws_emulator_server: AwsEmulator) -> Iterator[AwsEmulator]:
 @pytest.fixture
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def sagemaker_reference() -> Path:
+    """SageMaker's real analyzer/Clarify outputs and their inputs (vendored under tests/fixtures)."""
+    return SAGEMAKER_REFERENCE

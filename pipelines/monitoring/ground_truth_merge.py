@@ -1,0 +1,168 @@
+"""Join ground-truth labels to captured predictions, like Model Monitor's ground-truth merge job.
+
+Model Monitor (https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-model-quality-merge.html)
+matches each label's ``eventMetadata.eventId`` with the ``inferenceId`` of a captured request, or its
+``eventId`` when the request had no inferenceId. That identifies a *request*; our endpoint also receives
+requests holding several records, so a label is matched to a record as follows:
+
+- a request with one record: on its inferenceId (or eventId), and failing that on the record's
+  ``Transaction ID`` (``__record_id``);
+- a request with several records: on each record's ``Transaction ID`` only (the request's inferenceId
+  names the whole batch, so a label for it cannot say which record it belongs to).
+
+Labels are read from ``{ground-truth root}/yyyy/mm/dd/hh/`` for every hour of the ground-truth window, in
+time order (files in name order within an hour, lines in file order). When the same eventId is labelled
+more than once, the last one collected wins and the earlier ones are counted as superseded. Unreadable
+lines are counted and kept (file:line and reason), never fatal.
+
+Delayed labels: Model Monitor's ``StartTimeOffset``/``EndTimeOffset`` move the window of *captured* data
+back from the execution time (e.g. -P8D/-P1D analyses the predictions made 8 to 1 days ago,
+https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-model-quality-schedule.html); labels for
+them may have been collected at any time since, so the ground-truth window runs from the start of the
+capture window to the execution time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import polars as pl
+
+from pipelines.ground_truth import GroundTruthFormatError, parse_ground_truth_line
+from pipelines.monitoring.capture_reader import EVENT_ID, INFERENCE_ID, RECORD_ID
+from pipelines.storage import Storage, join_location
+from pipelines.timewindow import TimeWindow
+
+# The column the merge adds: the label as text, null when no label matched.
+GROUND_TRUTH_COLUMN = "__ground_truth"
+
+MAX_KEPT_PROBLEMS = 100
+
+
+def capture_window(
+    execution: TimeWindow, start_offset: timedelta | None = None, end_offset: timedelta | None = None
+) -> TimeWindow:
+    """The captured-data window of an execution, moved by Model Monitor's offsets.
+
+    Offsets are added to the execution's end (its scheduled time): with -P8D/-P1D an execution at
+    2020-01-09T13:00 reads capture from 2020-01-01T13:00 to 2020-01-08T13:00, as in the AWS example.
+    Without offsets it is the execution window itself.
+    """
+    start = execution.start if start_offset is None else execution.end + start_offset
+    end = execution.end if end_offset is None else execution.end + end_offset
+    return TimeWindow(start, end)
+
+
+def ground_truth_window(capture: TimeWindow, execution: TimeWindow) -> TimeWindow:
+    """Hours in which labels for the captured predictions can have been collected: capture start to now."""
+    return TimeWindow(capture.start, max(execution.end, capture.end))
+
+
+@dataclass(slots=True)
+class GroundTruthLabels:
+    """Labels by eventId (the last collected wins), and what reading them found."""
+
+    labels: dict[str, str] = field(default_factory=dict)
+    lines_read: int = 0
+    superseded: int = 0
+    unreadable_lines: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def add_lines(self, where: str, lines: Iterable[str]) -> None:
+        """Parse one file's lines (``where`` names it in problems); later labels replace earlier ones."""
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            self.lines_read += 1
+            try:
+                record = parse_ground_truth_line(line, where=f"{where}:{number}")
+            except GroundTruthFormatError as error:
+                self.unreadable_lines += 1
+                if len(self.problems) < MAX_KEPT_PROBLEMS:
+                    self.problems.extend(error.problems)
+                continue
+            if record.event_id in self.labels:
+                self.superseded += 1
+            self.labels[record.event_id] = record.label
+
+
+def read_ground_truth(storage: Storage, root: str, window: TimeWindow) -> GroundTruthLabels:
+    """Every label under ``root/yyyy/mm/dd/hh/`` for the hours of ``window``, in collection order."""
+    labels = GroundTruthLabels()
+    for partition in window.partitions():
+        for location in storage.list_files(join_location(root, partition)):
+            labels.add_lines(location, storage.read_text(location).splitlines())
+    return labels
+
+
+@dataclass(frozen=True, slots=True)
+class MergeReport:
+    """Counts of the join, both ways."""
+
+    records: int
+    matched_records: int
+    unmatched_records: int
+    ground_truth_labels: int
+    matched_ground_truth: int
+    unmatched_ground_truth: int
+    superseded_labels: int
+    unreadable_lines: int
+
+    def as_json(self) -> dict[str, int]:
+        return {
+            "records": self.records,
+            "ground_truth_matched": self.matched_records,
+            "ground_truth_unmatched": self.unmatched_records,
+            "ground_truth_labels": self.ground_truth_labels,
+            "ground_truth_labels_unused": self.unmatched_ground_truth,
+            "ground_truth_superseded": self.superseded_labels,
+            "ground_truth_unreadable_lines": self.unreadable_lines,
+        }
+
+
+def merge_ground_truth(records: pl.DataFrame, labels: GroundTruthLabels) -> tuple[pl.DataFrame, MergeReport]:
+    """``records`` with a ``__ground_truth`` column (null when unmatched), and the counts of the join."""
+    for column in (EVENT_ID, INFERENCE_ID, RECORD_ID):
+        if column not in records.columns:
+            raise ValueError(f"captured records need the capture reader's {column!r} column")
+    if GROUND_TRUTH_COLUMN in records.columns:
+        raise ValueError(f"captured records already have a {GROUND_TRUTH_COLUMN!r} column")
+    label_table = pl.DataFrame(
+        {"__key": list(labels.labels), "__label": list(labels.labels.values())},
+        schema={"__key": pl.String, "__label": pl.String},
+    )
+
+    def lookup(frame: pl.DataFrame, key: str, name: str) -> pl.DataFrame:
+        table = label_table.rename({"__key": key, "__label": name})
+        return frame.join(table, on=key, how="left", maintain_order="left")
+
+    request_key = pl.coalesce(pl.col(INFERENCE_ID), pl.col(EVENT_ID)).cast(pl.String)
+    single = pl.len().over(EVENT_ID) == 1
+    # Only the key columns go through the joins; the label is attached to the records at the end.
+    keys = records.select(
+        pl.when(single).then(request_key).otherwise(None).alias("__request_key"),
+        pl.col(RECORD_ID).cast(pl.String).alias("__record_key"),
+    )
+    joined = lookup(lookup(keys, "__request_key", "__by_request"), "__record_key", "__by_record")
+    merged = joined.select(
+        pl.coalesce("__by_request", "__by_record").alias(GROUND_TRUTH_COLUMN),
+        pl.when(pl.col("__by_request").is_not_null())
+        .then(pl.col("__request_key"))
+        .otherwise(pl.when(pl.col("__by_record").is_not_null()).then(pl.col("__record_key")))
+        .alias("__used_key"),
+    )
+    used_keys = merged.get_column("__used_key").drop_nulls().unique()
+    matched = int(merged.get_column(GROUND_TRUTH_COLUMN).is_not_null().sum())
+    report = MergeReport(
+        records=records.height,
+        matched_records=matched,
+        unmatched_records=records.height - matched,
+        ground_truth_labels=len(labels.labels),
+        matched_ground_truth=used_keys.len(),
+        unmatched_ground_truth=len(labels.labels) - used_keys.len(),
+        superseded_labels=labels.superseded,
+        unreadable_lines=labels.unreadable_lines,
+    )
+    return records.with_columns(merged.get_column(GROUND_TRUTH_COLUMN)), report
