@@ -1,0 +1,6 @@
+"""``python -m pipelines.sandbox demo [--serve] ...``: see ``pipelines.sandbox.demo``."""
+
+from pipelines.sandbox.demo import entry_point
+
+if __name__ == "__main__":
+    entry_point()

@@ -1,0 +1,126 @@
+"""Running the scoring Lambda's real handler in this process, on S3 events shaped as S3 sends them.
+
+moto can store a Lambda function but not run Python code without Docker, so the sandbox calls
+``lambda/lambda_function.lambda_handler`` itself, the way the Lambda runtime would: with an S3 event
+notification (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html,
+keys URL-encoded), a context object, and the function's environment variables. Its JSON log lines and EMF
+metrics, which Lambda would send to CloudWatch, go to a log file instead of the terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import sys
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any, TextIO
+from urllib.parse import quote_plus
+
+from pipelines.sandbox.aws_emulator import ACCOUNT_ID, REGION, patched_environ
+from pipelines.timewindow import utc_now
+
+# lambda/ is the function's deployment package: lambda_function.py sits at its top.
+LAMBDA_DIR = Path(__file__).resolve().parents[2] / "lambda"
+FUNCTION_NAME = "transaction-scoring"
+
+
+def s3_event(bucket: str, keys: Sequence[str], *, region: str = REGION) -> dict[str, Any]:
+    """An ``ObjectCreated:Put`` notification for ``keys`` of ``bucket``."""
+    now = utc_now().strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": region,
+                "eventTime": now,
+                "eventName": "ObjectCreated:Put",
+                "userIdentity": {"principalId": "AWS:SANDBOX"},
+                "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+                "responseElements": {"x-amz-request-id": "SANDBOX", "x-amz-id-2": "SANDBOX"},
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "configurationId": "transaction-scoring-trigger",
+                    "bucket": {
+                        "name": bucket,
+                        "ownerIdentity": {"principalId": "SANDBOX"},
+                        "arn": f"arn:aws:s3:::{bucket}",
+                    },
+                    "object": {"key": quote_plus(key, safe="/"), "size": 0, "sequencer": "0"},
+                },
+            }
+            for key in keys
+        ]
+    }
+
+
+@dataclass
+class LambdaContext:
+    """What the Lambda runtime's context object offers the handler (and Powertools reads)."""
+
+    function_name: str = FUNCTION_NAME
+    memory_limit_in_mb: int = 1769
+    timeout_s: int = 900
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{FUNCTION_NAME}"
+    log_group_name: str = f"/aws/lambda/{FUNCTION_NAME}"
+    log_stream_name: str = "sandbox"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.timeout_s * 1000
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionSettings:
+    """The function's environment (``transaction_scoring.settings``), as lambda/template.yml sets it."""
+
+    endpoint_name: str
+    table_name: str
+    input_prefix: str = "incoming/"
+    records_per_request: int = 1  # InferenceId = Transaction ID, which Model Monitor joins labels on
+    max_concurrency: int = 8
+
+    def environment(self) -> dict[str, str]:
+        return {
+            "ENDPOINT_NAME": self.endpoint_name,
+            "DYNAMODB_TABLE_NAME": self.table_name,
+            "INPUT_PREFIX": self.input_prefix,
+            "RECORDS_PER_REQUEST": str(self.records_per_request),
+            "MAX_CONCURRENCY": str(self.max_concurrency),
+            "POWERTOOLS_SERVICE_NAME": FUNCTION_NAME,
+        }
+
+
+def handler_module() -> ModuleType:
+    """``lambda_function``, imported from the deployment package folder as the Lambda runtime does."""
+    if str(LAMBDA_DIR) not in sys.path:
+        sys.path.insert(0, str(LAMBDA_DIR))
+    return importlib.import_module("lambda_function")
+
+
+@contextlib.contextmanager
+def _function_output(log: TextIO) -> Iterator[None]:
+    """Send the handler's JSON log lines (Powertools Logger) and EMF metrics (printed) to ``log``."""
+    module = handler_module()
+    handler = module.logger.registered_handler
+    previous = handler.setStream(log) if isinstance(handler, logging.StreamHandler) else None
+    try:
+        with contextlib.redirect_stdout(log):
+            yield
+    finally:
+        if isinstance(handler, logging.StreamHandler) and previous is not None:
+            handler.setStream(previous)
+
+
+def invoke_function(event: Mapping[str, Any], settings: FunctionSettings, log: TextIO) -> dict[str, Any]:
+    """Call the handler once with ``event``; returns its response (it raises when Lambda would retry)."""
+    module = handler_module()
+    with patched_environ(settings.environment(), remove=()), _function_output(log):
+        response: dict[str, Any] = module.lambda_handler(dict(event), LambdaContext())
+    return response
