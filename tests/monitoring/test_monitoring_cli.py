@@ -1,0 +1,874 @@
+"""The portable monitors' command line, run in-process through ``main(argv)`` (and once as a real command).
+
+The world: a small fraud model trained on generated transactions, a baseline made by ``baseline`` from
+held-out rows, and one hour of data capture written with ``pipelines.capture`` (JSON lists of records in
+the endpoint contract, one to four records per request) with ground truth written with
+``pipelines.ground_truth`` (on the inferenceId for single-record requests, on the Transaction ID inside the
+request otherwise). The drifted hour has larger amounts, another device mix and new cities
+(``Drift.typical``), and predictions shuffled across records (a model that has stopped working).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from transaction_scoring.contract import (
+    LABEL_COLUMN,
+    TRANSACTION_ID,
+    Prediction,
+    encode_request,
+    encode_response,
+)
+
+from pipelines.aws import client
+from pipelines.capture import CapturedPayload, CaptureEncoding, CaptureRecord, capture_file_key
+from pipelines.ground_truth import GroundTruthRecord, ground_truth_file_key
+from pipelines.model import FraudModel, TrainingSettings, train_fraud_model
+from pipelines.monitoring.baseline import BaselineOptions, make_baselines
+from pipelines.monitoring.cli import main
+from pipelines.sandbox.data import Drift, GeneratorSettings, generate_transactions, request_records
+from pipelines.storage import Storage, join_location
+from pipelines.timewindow import parse_utc
+
+ENDPOINT = "fraud-prod"
+START, END = "2026-11-29T13:00:00Z", "2026-11-29T14:00:00Z"
+HOUR_FOLDER = "2026/11/29/14"  # the execution's scheduled hour: the window's end
+JSON_CAPTURE = {"application/json": CaptureEncoding.JSON}
+PERSONAL_AND_IDS = "Transaction ID,Customer ID,IP Address,Shipping Address,Billing Address"
+SCHEDULES = {
+    "DataQuality": f"{ENDPOINT}-DataQuality",
+    "ModelQuality": f"{ENDPOINT}-ModelQuality",
+    "ModelBias": f"{ENDPOINT}-ModelBias",
+    "ModelExplainability": f"{ENDPOINT}-ModelExplainability",
+}
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """``main`` points the root logger at this test's captured stderr: put the logger back afterwards."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+# -- the world -----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Traffic:
+    capture: Path | str  # a local folder, or its copy on S3
+    ground_truth: Path | str
+    requests: int
+    records: int
+
+
+def write_traffic(root: Path, frame: pd.DataFrame, probabilities: np.ndarray, *, seed: int) -> Traffic:
+    """One hour of capture (three files) and its ground truth, collected within the hour."""
+    rng = np.random.default_rng(seed)
+    records, labels = request_records(frame), frame[LABEL_COLUMN].tolist()
+    start = parse_utc(START)
+    lines: list[str] = []
+    truth: list[str] = []
+    i = 0
+    while i < len(records):
+        size = int(rng.integers(1, 5))
+        batch, probs, labs = records[i : i + size], probabilities[i : i + size], labels[i : i + size]
+        predictions = [Prediction(int(p * 100 >= 50), round(float(p * 100), 4)) for p in probs]
+        inference_id = f"req-{seed}-{i}"
+        lines.append(
+            CaptureRecord(
+                CapturedPayload.encode(encode_request(batch), "application/json", JSON_CAPTURE),
+                CapturedPayload.encode(encode_response(predictions), "application/json", JSON_CAPTURE),
+                event_id=f"event-{seed}-{i}",
+                inference_time=start + timedelta(seconds=3000 * i // len(records)),
+                inference_id=inference_id,
+            ).to_line()
+        )
+        if size == 1:
+            truth.append(GroundTruthRecord(inference_id, str(labs[0])).to_line())
+        else:
+            truth += [
+                GroundTruthRecord(r[TRANSACTION_ID], str(label)).to_line()
+                for r, label in zip(batch, labs, strict=True)
+            ]
+        i += size
+    capture, ground_truth = root / "capture", root / "ground-truth"
+    for part in range(3):
+        path = capture / capture_file_key(
+            ENDPOINT, "AllTraffic", start + timedelta(minutes=10 * part), f"f{part}"
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines[part::3]) + "\n")
+    path = ground_truth / ground_truth_file_key(start + timedelta(minutes=55), "labels")
+    path.parent.mkdir(parents=True)
+    path.write_text("\n".join(truth) + "\n")
+    return Traffic(capture, ground_truth, len(lines), len(records))
+
+
+@dataclass(frozen=True)
+class World:
+    root: Path
+    model: Path
+    held_out: Path
+    baseline: Path
+    clean: Traffic
+    drifted: Traffic
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    root = tmp_path_factory.mktemp("world")
+    model = train_fraud_model(
+        generate_transactions(GeneratorSettings(rows=3000, seed=1)), TrainingSettings(rounds=30)
+    )
+    model.save(str(root / "model.tar.gz"))
+    generate_transactions(GeneratorSettings(rows=3000, seed=2)).to_csv(root / "held-out.csv", index=False)
+    code = main(
+        [
+            "baseline",
+            "--dataset", str(root / "held-out.csv"),
+            "--output", str(root / "baseline"),
+            "--label", LABEL_COLUMN,
+            "--exclude", PERSONAL_AND_IDS,
+            "--model", str(root / "model.tar.gz"),
+            "--facet", "Device Used",
+            "--facet-values", "mobile",
+            # the suggested thresholds are the baseline's own values: allow an hour's sampling noise
+            "--model-quality-slack", "0.05",
+        ]
+    )  # fmt: skip
+    assert code == 0
+    clean = generate_transactions(GeneratorSettings(rows=1500, seed=3))
+    drifted = generate_transactions(GeneratorSettings(rows=1500, seed=4, drift=Drift.typical()))
+    shuffled = np.random.default_rng(5).permutation(model.predict_proba(drifted))
+    return World(
+        root=root,
+        model=root / "model.tar.gz",
+        held_out=root / "held-out.csv",
+        baseline=root / "baseline",
+        clean=write_traffic(root / "clean", clean, model.predict_proba(clean), seed=3),
+        drifted=write_traffic(root / "drifted", drifted, shuffled, seed=4),
+    )
+
+
+def run_args(
+    traffic: Traffic, output: Path | str, *extra: str, baseline: Path | str | None = None
+) -> list[str]:
+    args = ["run", "--endpoint", ENDPOINT, "--capture", str(traffic.capture), "--output", str(output)]
+    args += ["--start", START, "--end", END, "--ground-truth", str(traffic.ground_truth)]
+    if baseline is not None:
+        args += ["--baseline", str(baseline)]
+    return args + list(extra)
+
+
+def folder(output: Path, monitor: str) -> Path:
+    return output / ENDPOINT / SCHEDULES[monitor] / HOUR_FOLDER
+
+
+def read(path: Path) -> Any:
+    return json.loads(path.read_text())
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    output: Path
+    stdout: str
+
+
+@pytest.fixture(scope="module")
+def drifted_run(world: World) -> Run:
+    """The drifted hour, run once with every monitor (capsys is per test, so stdout is kept here)."""
+    output = world.root / "out-drifted"
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        code = main(run_args(world.drifted, output, "--model", str(world.model), baseline=world.baseline))
+    return Run(code, output, stdout.getvalue())
+
+
+# -- baseline: SageMaker's reference cases -------------------------------------------------------------------
+def _without_sketch_parameters(statistics: dict[str, Any]) -> dict[str, Any]:
+    for feature in statistics["features"]:
+        del feature["numerical_statistics"]["distribution"]["kll"]["sketch"]["parameters"]
+    return statistics
+
+
+def test_baseline_of_the_analyzer_csv_equals_the_analyzers_statistics_and_constraints(
+    sagemaker_reference: Path, tmp_path: Path
+) -> None:
+    reference = sagemaker_reference / "sagemaker-sdk-quality-check" / "data_quality"
+    code = main(["baseline", "--dataset", str(reference / "baseline_dataset.csv"), "--output", str(tmp_path)])
+    assert code == 0
+    # our sketch names its own parameters; everything else (counts, moments, buckets, raw values) is equal
+    assert _without_sketch_parameters(read(tmp_path / "data-quality" / "statistics.json")) == (
+        _without_sketch_parameters(read(reference / "statistics.json"))
+    )
+    assert read(tmp_path / "data-quality" / "constraints.json") == read(
+        reference / "good_cases" / "constraints.json"
+    )
+
+
+def test_baseline_of_a_regression_csv_has_the_analyzers_error_metrics(
+    sagemaker_reference: Path, tmp_path: Path
+) -> None:
+    reference = sagemaker_reference / "sagemaker-sdk-quality-check" / "model_quality"
+    code = main(
+        [
+            "baseline",
+            "--dataset", str(reference / "baseline_dataset.csv"),
+            "--output", str(tmp_path),
+            "--monitors", "model-quality",
+            "--label", "Label",
+            "--prediction-column", "Prediction",
+            "--problem-type", "Regression",
+        ]
+    )  # fmt: skip
+    assert code == 0
+    ours = read(tmp_path / "model-quality" / "statistics.json")["regression_metrics"]
+    theirs = read(reference / "statistics.json")["regression_metrics"]
+    assert {m: ours[m]["value"] for m in ("mae", "mse", "rmse")} == {
+        m: theirs[m]["value"] for m in ("mae", "mse", "rmse")
+    }
+    assert read(tmp_path / "model-quality" / "constraints.json") == read(
+        reference / "good_cases" / "constraints.json"
+    )
+
+
+def test_baseline_with_a_clarify_config_reproduces_clarifys_pre_training_analysis(
+    sagemaker_reference: Path, tmp_path: Path
+) -> None:
+    reference = sagemaker_reference / "sagemaker-sdk-clarify-check"
+    config = {
+        "dataset_type": "text/csv",
+        "headers": ["Label", "F1", "F2", "F3", "F4"],
+        "label": "Label",
+        "label_values_or_threshold": [1],
+        "facet": [{"name_or_index": "F1", "value_or_threshold": [0.5]}],
+        "group_variable": "F2",
+        "methods": {"pre_training_bias": {"methods": "all"}},
+    }
+    (tmp_path / "analysis_config.json").write_text(json.dumps(config))
+    code = main(
+        [
+            "baseline",
+            "--dataset", str(reference / "dataset.csv"),
+            "--output", str(tmp_path / "out"),
+            "--monitors", "bias",
+            "--bias-config", str(tmp_path / "analysis_config.json"),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    assert read(tmp_path / "out" / "bias" / "pre_training_bias" / "analysis.json") == read(
+        reference / "analysis.json"
+    )
+
+
+def test_baseline_with_facet_flags_reproduces_clarifys_pre_training_analysis(
+    sagemaker_reference: Path, tmp_path: Path
+) -> None:
+    reference = sagemaker_reference / "sagemaker-sdk-clarify-check"
+    code = main(
+        [
+            "baseline",
+            "--dataset", str(reference / "dataset.csv"),
+            "--output", str(tmp_path),
+            "--headers", "Label,F1,F2,F3,F4",
+            "--label", "Label",
+            "--facet", "F1",
+            "--facet-threshold", "0.5",
+            "--group-variable", "F2",
+        ]
+    )  # fmt: skip
+    assert code == 0
+    assert read(tmp_path / "bias" / "pre_training_bias" / "analysis.json") == read(
+        reference / "analysis.json"
+    )
+    assert not (
+        tmp_path / "bias" / "post_training_bias"
+    ).exists()  # no predictions, no post-training baseline
+
+
+# -- baseline: the fraud model -------------------------------------------------------------------------------
+def test_baseline_lists_every_file_in_the_registrys_drift_check_baselines_shape(world: World) -> None:
+    document = read(world.baseline / "drift_check_baselines.json")
+    assert {section: sorted(files) for section, files in document.items()} == {
+        "ModelDataQuality": ["Constraints", "Statistics"],
+        "ModelQuality": ["Constraints", "Statistics"],
+        "Bias": ["ConfigFile", "PostTrainingConstraints", "PreTrainingConstraints"],
+        "Explainability": ["ConfigFile", "Constraints"],
+    }
+    sources = [source for files in document.values() for source in files.values()]
+    assert all(source["ContentType"] == "application/json" for source in sources)
+    assert all(Path(source["S3Uri"]).is_file() for source in sources)
+
+
+def test_data_quality_baseline_profiles_neither_the_label_nor_the_excluded_columns(world: World) -> None:
+    statistics = read(world.baseline / "data-quality" / "statistics.json")
+    assert [f["name"] for f in statistics["features"]] == [
+        "Transaction Amount",
+        "Transaction Date",
+        "Payment Method",
+        "Product Category",
+        "Quantity",
+        "Customer Age",
+        "Customer Location",
+        "Device Used",
+        "Account Age Days",
+        "Transaction Hour",
+    ]
+
+
+def test_bias_baseline_thresholds_the_models_percent_probabilities(world: World) -> None:
+    config = read(world.baseline / "bias" / "analysis_config.json")
+    assert config["probability_threshold"] == 50.0
+    assert config["facet"] == [{"name_or_index": "Device Used", "value_or_threshold": ["mobile"]}]
+    post = read(world.baseline / "bias" / "post_training_bias" / "analysis.json")[
+        "post_training_bias_metrics"
+    ]
+    assert [entry["value_or_threshold"] for entry in post["facets"]["Device Used"]] == ["mobile"]
+
+
+def test_baseline_asked_for_a_monitor_without_its_inputs_names_what_is_missing(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "baseline",
+            "--dataset",
+            str(world.held_out),
+            "--output",
+            str(tmp_path),
+            "--monitors",
+            "model-quality,bias",
+        ]
+    )
+    assert code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: model quality needs --label and --model, --prediction-column or --probability-column",
+        "error: bias needs --bias-config, or --facet and --label",
+    ]
+    assert not tmp_path.joinpath("drift_check_baselines.json").exists()
+
+
+def test_baseline_names_a_column_the_dataset_does_not_have(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        ["baseline", "--dataset", str(world.held_out), "--output", str(tmp_path), "--exclude", "Zip Code"]
+    )
+    assert code == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(
+        f"error: --exclude 'Zip Code': no such column in {world.held_out}; it has: Transaction ID,"
+    )
+
+
+def test_a_facet_threshold_on_a_column_clarify_treats_as_categorical_is_refused(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "baseline",
+            "--dataset", str(world.held_out),
+            "--output", str(tmp_path),
+            "--monitors", "bias",
+            "--label", LABEL_COLUMN,
+            "--facet", "Quantity",
+            "--facet-threshold", "2",
+        ]
+    )  # fmt: skip
+    assert code == 2
+    assert (
+        "so Clarify treats it as categorical and would read the threshold as a value"
+        in capsys.readouterr().err
+    )
+
+
+# -- run -----------------------------------------------------------------------------------------------------
+def test_run_on_drifted_traffic_finds_the_drifted_features(drifted_run: Run) -> None:
+    summary = read(folder(drifted_run.output, "DataQuality") / "summary.json")
+    assert drifted_run.code == 1
+    assert summary["status"] == "CompletedWithViolations"
+    assert {(v["feature_name"], v["constraint_check_type"]) for v in summary["violations"]} == {
+        ("Transaction Amount", "baseline_drift_check"),
+        ("Device Used", "baseline_drift_check"),
+        ("Customer Location", "categorical_values_check"),
+    }
+
+
+def test_run_on_traffic_from_a_broken_model_finds_the_degraded_model_quality(drifted_run: Run) -> None:
+    violations = read(folder(drifted_run.output, "ModelQuality") / "constraint_violations.json")["violations"]
+    assert {"auc", "accuracy", "precision"} <= {v["metric_name"] for v in violations}
+
+
+def test_run_writes_each_monitor_where_model_monitor_would(drifted_run: Run) -> None:
+    written = {
+        monitor: sorted(p.name for p in folder(drifted_run.output, monitor).iterdir())
+        for monitor in SCHEDULES
+    }
+    assert written == {
+        "DataQuality": ["constraint_violations.json", "statistics.json", "summary.json"],
+        "ModelQuality": ["constraint_violations.json", "statistics.json", "summary.json"],
+        "ModelBias": ["analysis.json", "constraint_violations.json", "summary.json"],
+        "ModelExplainability": ["analysis.json", "constraint_violations.json", "summary.json"],
+    }
+
+
+def test_run_summaries_count_the_captured_requests_records_and_matched_labels(
+    world: World, drifted_run: Run
+) -> None:
+    quality = read(folder(drifted_run.output, "ModelQuality") / "summary.json")
+    assert quality["window"] == {"start": START, "end": END}
+    assert quality["inputs"]["captured_requests"] == world.drifted.requests
+    assert quality["inputs"]["records"] == world.drifted.records == 1500
+    assert quality["inputs"]["ground_truth_matched"] == 1500
+    assert quality["inputs"]["ground_truth_unmatched"] == 0
+    explained = read(folder(drifted_run.output, "ModelExplainability") / "summary.json")
+    assert explained["inputs"]["records_explained"] == 1000  # --explain-max-records' default sample
+
+
+def test_run_prints_each_monitors_status_and_where_it_wrote(drifted_run: Run) -> None:
+    assert f"Endpoint {ENDPOINT}, window [{START}, {END}):" in drifted_run.stdout
+    assert "  DataQuality          CompletedWithViolations  1500 records, 3 violations" in drifted_run.stdout
+    assert f"    -> {folder(drifted_run.output, 'DataQuality')}" in drifted_run.stdout
+
+
+def test_bias_drift_is_computed_on_the_post_training_metrics_of_the_baseline_facet(drifted_run: Run) -> None:
+    analysis = read(folder(drifted_run.output, "ModelBias") / "analysis.json")
+    assert list(analysis) == ["version", "post_training_bias_metrics"]
+    [group] = analysis["post_training_bias_metrics"]["facets"]["Device Used"]
+    assert group["value_or_threshold"] == "mobile"
+
+
+def test_run_on_clean_traffic_finds_no_violations(world: World, tmp_path: Path) -> None:
+    # Bias drift is left out: Clarify's rule ("worse than the baseline") flags about half of the ratio metrics
+    # of an unchanged model on a 1,500-record hour (see pipelines/monitoring/bias/drift.py).
+    monitors = "data-quality,model-quality,explainability"
+    code = main(
+        run_args(
+            world.clean,
+            tmp_path,
+            "--monitors",
+            monitors,
+            "--model",
+            str(world.model),
+            baseline=world.baseline,
+        )
+    )
+    statuses = {
+        m: read(folder(tmp_path, m) / "summary.json")["status"]
+        for m in ("DataQuality", "ModelQuality", "ModelExplainability")
+    }
+    assert statuses == dict.fromkeys(statuses, "Completed")
+    assert code == 0
+
+
+def test_unreadable_capture_lines_are_counted_and_kept_in_the_summary(world: World, tmp_path: Path) -> None:
+    capture = tmp_path / "capture"
+    shutil.copytree(Path(world.clean.capture), capture)
+    [first, *_] = sorted(capture.rglob("*.jsonl"))
+    with first.open("a") as handle:
+        handle.write("this is not a capture record\n")
+    traffic = Traffic(capture, world.clean.ground_truth, world.clean.requests, world.clean.records)
+    main(run_args(traffic, tmp_path / "out", "--monitors", "data-quality", baseline=world.baseline))
+    summary = read(folder(tmp_path / "out", "DataQuality") / "summary.json")
+    assert summary["inputs"]["unreadable_lines"] == 1
+    assert summary["inputs"]["records"] == world.clean.records
+    lines = first.read_text().splitlines()
+    assert summary["input_problems"] == [f"{first}:{len(lines)}: not JSON (Expecting value)"]
+
+
+def test_csv_and_base64_capture_of_the_analyzers_dataset_passes_the_analyzers_own_baseline(
+    sagemaker_reference: Path, tmp_path: Path
+) -> None:
+    reference = sagemaker_reference / "sagemaker-sdk-quality-check" / "data_quality"
+    rows = (reference / "baseline_dataset.csv").read_text().splitlines()
+    start = parse_utc(START)
+    lines = [
+        CaptureRecord(
+            CapturedPayload.encode(
+                row.encode(),
+                "text/csv",
+                {"text/csv": CaptureEncoding.CSV} if i % 2 else {},  # else BASE64
+            ),
+            CapturedPayload.encode(b"0.5", "text/csv", {"text/csv": CaptureEncoding.CSV}),
+            event_id=f"e{i}",
+            inference_time=start + timedelta(seconds=i),
+        ).to_line()
+        for i, row in enumerate(rows)
+    ]
+    path = tmp_path / "capture" / capture_file_key(ENDPOINT, "AllTraffic", start, "csv")
+    path.parent.mkdir(parents=True)
+    path.write_text("\n".join(lines) + "\n")
+    code = main(
+        [
+            "run",
+            "--endpoint", ENDPOINT,
+            "--capture", str(tmp_path / "capture"),
+            "--output", str(tmp_path / "out"),
+            "--start", START,
+            "--end", END,
+            "--data-quality-statistics", str(reference / "statistics.json"),
+            "--data-quality-constraints", str(reference / "good_cases" / "constraints.json"),
+        ]
+    )  # fmt: skip
+    summary = read(folder(tmp_path / "out", "DataQuality") / "summary.json")
+    assert (summary["status"], summary["inputs"]["records"]) == ("Completed", len(rows))
+    assert list(folder(tmp_path / "out", "ModelQuality").iterdir()) == [
+        folder(tmp_path / "out", "ModelQuality") / "summary.json"
+    ]  # skipped: no model-quality baseline
+    assert code == 0
+
+
+def test_run_on_csv_capture_of_a_regression_model_reproduces_the_analyzers_metrics(
+    sagemaker_reference: Path, tmp_path: Path
+) -> None:
+    """CSV requests, a number per response, labels on the inferenceId; problem type from the baseline."""
+    reference = sagemaker_reference / "sagemaker-sdk-quality-check" / "model_quality"
+    _, *rows = (reference / "baseline_dataset.csv").read_text().splitlines()  # F1..F7,Label,Prediction
+    start, csv = parse_utc(START), {"text/csv": CaptureEncoding.CSV}
+    lines, truth = [], []
+    for i, row in enumerate(rows):
+        *features, label, prediction = row.split(",")
+        lines.append(
+            CaptureRecord(
+                CapturedPayload.encode(",".join(features).encode(), "text/csv", csv),
+                CapturedPayload.encode(prediction.encode(), "text/csv", csv),
+                event_id=f"e{i}",
+                inference_time=start + timedelta(seconds=i),
+                inference_id=f"i{i}",
+            ).to_line()
+        )
+        truth.append(GroundTruthRecord(f"i{i}", label).to_line())
+    capture = tmp_path / "capture" / capture_file_key(ENDPOINT, "AllTraffic", start, "csv")
+    labels = tmp_path / "ground-truth" / ground_truth_file_key(start + timedelta(minutes=30), "labels")
+    for path, content in ((capture, lines), (labels, truth)):
+        path.parent.mkdir(parents=True)
+        path.write_text("\n".join(content) + "\n")
+    baseline = ["--label", "Label", "--prediction-column", "Prediction", "--problem-type", "Regression"]
+    assert (
+        main(
+            [
+                "baseline",
+                "--dataset",
+                str(reference / "baseline_dataset.csv"),
+                "--output",
+                str(tmp_path / "b"),
+                *baseline,
+            ]
+        )
+        == 0
+    )
+    traffic = Traffic(tmp_path / "capture", tmp_path / "ground-truth", len(lines), len(rows))
+    code = main(
+        run_args(
+            traffic, tmp_path / "out", "--monitors", "data-quality,model-quality", baseline=tmp_path / "b"
+        )
+    )
+    ours = read(folder(tmp_path / "out", "ModelQuality") / "statistics.json")["regression_metrics"]
+    theirs = read(reference / "statistics.json")["regression_metrics"]
+    assert {m: ours[m]["value"] for m in ("mae", "mse", "rmse")} == {
+        m: theirs[m]["value"] for m in ("mae", "mse", "rmse")
+    }
+    # the captured F1..F7 arrive as _c0.._c6 and are matched to the baseline's names by position
+    assert read(folder(tmp_path / "out", "DataQuality") / "summary.json")["status"] == "Completed"
+    assert code == 0
+
+
+def test_baselines_named_by_a_drift_check_baselines_document_are_used_wherever_they_are(
+    world: World, tmp_path: Path
+) -> None:
+    """E.g. a model package's DriftCheckBaselines, whose files follow another layout."""
+    sources = {
+        "ModelDataQuality": {
+            "Statistics": "data-quality/statistics.json",
+            "Constraints": "data-quality/constraints.json",
+        },
+        "ModelQuality": {"Constraints": "model-quality/constraints.json"},
+    }
+    document: dict[str, Any] = {}
+    for section, files in sources.items():
+        for name, relative in files.items():
+            target = tmp_path / "registry" / f"{section}-{name}.json"
+            target.parent.mkdir(exist_ok=True)
+            shutil.copy(world.baseline / relative, target)
+            document.setdefault(section, {})[name] = {"ContentType": "application/json", "S3Uri": str(target)}
+    (tmp_path / "drift-check-baselines.json").write_text(json.dumps(document))
+    args = ["--monitors", "data-quality,model-quality"]
+    code = main(
+        run_args(world.drifted, tmp_path / "out", *args, baseline=tmp_path / "drift-check-baselines.json")
+    )
+    summary = read(folder(tmp_path / "out", "DataQuality") / "summary.json")
+    assert summary["baseline"] == {
+        "statistics": str(tmp_path / "registry" / "ModelDataQuality-Statistics.json"),
+        "constraints": str(tmp_path / "registry" / "ModelDataQuality-Constraints.json"),
+    }
+    assert summary["status"] == "CompletedWithViolations"
+    assert code == 1
+
+
+def test_a_monitor_without_its_baseline_is_skipped_with_the_reason(world: World, tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline"
+    shutil.copytree(world.baseline / "data-quality", baseline / "data-quality")
+    code = main(run_args(world.clean, tmp_path / "out", baseline=baseline))
+    quality = read(folder(tmp_path / "out", "ModelQuality") / "summary.json")
+    assert quality["status"] == "Skipped"
+    assert quality["reason"] == (
+        "needs its baseline (--model-quality-constraints, or --baseline DIR holding them)"
+    )
+    assert read(folder(tmp_path / "out", "DataQuality") / "summary.json")["status"] == "Completed"
+    assert code == 0
+
+
+def test_a_monitor_asked_for_without_its_inputs_is_a_user_error(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(run_args(world.clean, tmp_path, "--monitors", "explainability", baseline=world.baseline))
+    assert code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: ModelExplainability monitor needs a model to explain (--model or --explain-endpoint)"
+    ]
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_monitor_failing_on_a_user_error_does_not_stop_the_others(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = read(world.baseline / "bias" / "analysis_config.json")
+    config["facet"] = [{"name_or_index": "Customer ID", "value_or_threshold": ["c-1"]}]  # never captured
+    (tmp_path / "bias-config.json").write_text(json.dumps(config))
+    args = ["--monitors", "data-quality,bias", "--bias-config", str(tmp_path / "bias-config.json")]
+    code = main(run_args(world.clean, tmp_path / "out", *args, baseline=world.baseline))
+    assert code == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(
+        "error: ModelBias: bias analysis: no column 'Customer ID'; the table has: Transaction ID,"
+    )
+    bias = read(folder(tmp_path / "out", "ModelBias") / "summary.json")
+    assert (bias["status"], bias["files"]) == ("Failed", [])
+    assert read(folder(tmp_path / "out", "DataQuality") / "summary.json")["status"] == "Completed"
+
+
+def test_an_explain_endpoint_that_breaks_the_contract_fails_only_explainability(
+    world: World, tmp_path: Path, aws_emulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # moto's InvokeEndpoint answers b"body" for any endpoint: not the contract's JSON list of predictions
+    args = ["--monitors", "data-quality,explainability", "--explain-endpoint", "fraud-shadow"]
+    code = main(run_args(world.clean, tmp_path, *args, baseline=world.baseline))
+    assert code == 2
+    # (the in-process moto server's werkzeug logger also writes to stderr)
+    [line] = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert line.startswith("error: ModelExplainability: endpoint fraud-shadow: response body is not JSON")
+    assert read(folder(tmp_path, "ModelExplainability") / "summary.json")["status"] == "Failed"
+    assert read(folder(tmp_path, "DataQuality") / "summary.json")["status"] == "Completed"
+
+
+def test_bad_run_flags_are_all_reported_one_line_each(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "run",
+            "--capture", str(tmp_path / "no-such-capture"),
+            "--output", str(tmp_path),
+            "--start", START,
+            "--monitors", "data-quality,drift",
+            "--explain-max-records", "0",
+            "--start-offset", "yesterday",
+        ]
+    )  # fmt: skip
+    assert code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: --endpoint is required (or a --stage-config with an EndpointName)",
+        "error: give both --start and --end, or neither (default: the last full hour)",
+        "error: --monitors 'data-quality,drift': 'drift' is not one of data-quality, model-quality, bias, "
+        "explainability",
+        f"error: --capture {tmp_path / 'no-such-capture'}: no such folder (expected the data capture root)",
+        "error: --explain-max-records is 0: expected at least 1",
+        "error: --start-offset 'yesterday' is not an ISO-8601 duration: expected e.g. -PT1H, -P1D or "
+        "-P1DT12H",
+    ]
+
+
+def test_an_hour_without_traffic_fails_like_model_monitor_with_no_data(world: World, tmp_path: Path) -> None:
+    args = run_args(world.clean, tmp_path, "--monitors", "data-quality", baseline=world.baseline)
+    args[args.index("--start") + 1], args[args.index("--end") + 1] = (
+        "2026-11-29T15:00:00Z",
+        "2026-11-29T16:00:00Z",
+    )
+    code = main(args)
+    summary = read(tmp_path / ENDPOINT / SCHEDULES["DataQuality"] / "2026/11/29/16" / "summary.json")
+    assert summary["status"] == "Failed"
+    assert summary["reason"].startswith("Job inputs had no data: no captured records of endpoint fraud-prod")
+    assert code == 1
+
+
+def test_a_stage_export_runs_the_monitors_as_deployed(world: World, tmp_path: Path) -> None:
+    """The export's enable switches, baselines, ground truth, offsets and per-monitor outputs are used."""
+    base = world.baseline
+    parameters = {
+        "EndpointName": ENDPOINT,
+        "EnableDataQualityMonitor": "yes",
+        "EnableModelQualityMonitor": "yes",
+        "EnableModelBiasMonitor": "no",
+        "EnableModelExplainabilityMonitor": "no",
+        "DataQualityStatisticsS3Uri": str(base / "data-quality" / "statistics.json"),
+        "DataQualityConstraintsS3Uri": str(base / "data-quality" / "constraints.json"),
+        "ModelQualityConstraintsS3Uri": str(base / "model-quality" / "constraints.json"),
+        "ModelBiasConstraintsS3Uri": "",
+        "GroundTruthInput": str(world.drifted.ground_truth),
+        # an execution at 15:00 analyses the predictions of 13:00-14:00 (labels collected up to 15:00)
+        "GroundTruthStartTimeOffset": "-PT2H",
+        "GroundTruthEndTimeOffset": "-PT1H",
+        "ProblemType": "BinaryClassification",
+        "ProbabilityThresholdAttribute": "50",
+        "InferenceAttribute": "[0].class",
+        "ProbabilityAttribute": "[0].probability",
+        "DataQualityMonitoringOutputS3Uri": str(tmp_path / "monitor-output" / "data-quality"),
+        "ModelQualityMonitoringOutputS3Uri": str(tmp_path / "monitor-output" / "model-quality"),
+    }
+    export = tmp_path / "prod-export.json"
+    export.write_text(json.dumps({"Parameters": parameters, "Tags": {}}))
+    code = main(
+        [
+            "run",
+            "--stage-config", str(export),
+            "--capture", str(world.drifted.capture),
+            "--start", "2026-11-29T14:00:00Z",
+            "--end", "2026-11-29T15:00:00Z",
+        ]
+    )  # fmt: skip
+    assert code == 1
+    quality = read(
+        tmp_path
+        / "monitor-output/model-quality"
+        / ENDPOINT
+        / SCHEDULES["ModelQuality"]
+        / "2026/11/29/15/summary.json"
+    )
+    assert quality["window"] == {"start": START, "end": END}
+    assert quality["inputs"]["ground_truth_matched"] == 1500
+    assert quality["status"] == "CompletedWithViolations"
+    # data quality reads the execution's own hour, which had no traffic
+    data_quality = read(
+        tmp_path
+        / "monitor-output/data-quality"
+        / ENDPOINT
+        / SCHEDULES["DataQuality"]
+        / "2026/11/29/15/summary.json"
+    )
+    assert data_quality["status"] == "Failed"
+    assert sorted(p.name for p in (tmp_path / "monitor-output").iterdir()) == [
+        "data-quality",
+        "model-quality",
+    ]
+
+
+def test_run_reads_and_writes_s3(world: World, aws_emulator: Any) -> None:
+    s3 = client("s3")
+    s3.create_bucket(Bucket="artifacts")
+    storage = Storage(s3)
+    for local, prefix in (
+        (world.baseline, "baseline"),
+        (Path(world.drifted.capture), "capture"),
+        (Path(world.drifted.ground_truth), "ground-truth"),
+    ):
+        for path in (p for p in local.rglob("*") if p.is_file()):
+            key = join_location("s3://artifacts", prefix, str(path.relative_to(local)))
+            storage.write_bytes(key, path.read_bytes())
+    traffic = Traffic(
+        "s3://artifacts/capture",
+        "s3://artifacts/ground-truth",
+        world.drifted.requests,
+        world.drifted.records,
+    )
+    monitors = ("--monitors", "data-quality,model-quality", "--variant", "AllTraffic")
+    code = main(
+        run_args(traffic, "s3://artifacts/monitor-output", *monitors, baseline="s3://artifacts/baseline")
+    )
+    assert code == 1
+    prefix = f"s3://artifacts/monitor-output/{ENDPOINT}/{SCHEDULES['DataQuality']}/{HOUR_FOLDER}"
+    assert storage.list_files(prefix) == [
+        f"{prefix}/constraint_violations.json",
+        f"{prefix}/statistics.json",
+        f"{prefix}/summary.json",
+    ]
+    summary = storage.read_json(f"{prefix}/summary.json")
+    assert summary["baseline"]["statistics"] == "s3://artifacts/baseline/data-quality/statistics.json"
+    assert {v["feature_name"] for v in summary["violations"]} == {
+        "Transaction Amount",
+        "Device Used",
+        "Customer Location",
+    }
+
+
+def test_make_baselines_takes_a_table_and_returns_drift_check_baselines_on_s3(
+    world: World, aws_emulator: Any
+) -> None:
+    """What the sandbox registers with each model version: the library call on its training frame."""
+    s3 = client("s3")
+    s3.create_bucket(Bucket="artifacts")
+    storage = Storage(s3)
+    options = BaselineOptions(
+        label=LABEL_COLUMN,
+        exclude=tuple(PERSONAL_AND_IDS.split(",")),
+        facet="Device Used",
+        facet_values=("mobile",),
+    )
+    frame = pd.read_csv(world.held_out)
+    result = make_baselines(
+        storage, frame, "s3://artifacts/baselines/v1", options, FraudModel.load(str(world.model))
+    )
+    uris = [source["S3Uri"] for files in result.drift_check_baselines.values() for source in files.values()]
+    assert len(uris) == 9
+    assert all(uri.startswith("s3://artifacts/baselines/v1/") and storage.exists(uri) for uri in uris)
+    assert storage.read_json(result.location) == result.drift_check_baselines
+    assert result.rows == len(frame)
+
+
+# -- report --------------------------------------------------------------------------------------------------
+def test_report_of_the_drifted_run_renders_html_showing_the_drifted_feature(
+    drifted_run: Run, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["report", str(drifted_run.output), "--html", str(tmp_path / "report.html")])
+    assert code == 1  # the latest executions have violations
+    html = (tmp_path / "report.html").read_text()
+    assert "Transaction Amount" in html
+    assert "<svg" in html
+    printed = capsys.readouterr().out
+    assert "CompletedWithViolations, 3 violations" in printed
+    assert str(tmp_path / "report.html") in printed
+
+
+# -- the real command ----------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_the_module_runs_as_a_command(world: World, tmp_path: Path, repo_root: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.monitoring",
+            *run_args(world.drifted, tmp_path, "--monitors", "data-quality", baseline=world.baseline),
+        ],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "  DataQuality          CompletedWithViolations  1500 records, 3 violations" in result.stdout
+    assert (folder(tmp_path, "DataQuality") / "constraint_violations.json").is_file()
