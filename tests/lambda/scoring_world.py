@@ -1,0 +1,248 @@
+"""The scoring Lambda's test world: S3 and DynamoDB in moto (in-process), the endpoint on the local runtime.
+
+``scoring_world`` (fixture in conftest.py) gives each test a bucket, the predictions table and a fake fraud
+endpoint behind ``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME``, plus helpers to upload CSVs, build S3 events exactly
+as S3 sends them (keys URL-encoded) and call ``lambda_function.lambda_handler``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote_plus
+
+import pytest
+
+from pipelines.sandbox.runtime_server import EndpointFault, Invocation, InvocationResult, RuntimeServer
+
+# lambda/ is the function's deployment package: its handler module sits at the top of it.
+LAMBDA_DIR = Path(__file__).resolve().parents[2] / "lambda"
+if str(LAMBDA_DIR) not in sys.path:
+    sys.path.insert(0, str(LAMBDA_DIR))
+
+from transaction_scoring import contract  # noqa: E402
+from transaction_scoring.rows import RESERVED_ID_PREFIX  # noqa: E402
+from transaction_scoring.store import from_dynamodb  # noqa: E402
+
+BUCKET = "fraud-transactions"
+TABLE = "fraud-predictions-test"
+ENDPOINT = "fraud-detection-test"
+REGION = "us-east-1"
+
+# One valid transaction; tests override the cells they care about.
+VALID_ROW: Mapping[str, str] = {
+    contract.TRANSACTION_ID: "tx-1",
+    contract.CUSTOMER_ID: "cust-1",
+    contract.TRANSACTION_AMOUNT: "120.50",
+    contract.TRANSACTION_DATE: "2024-02-20 05:58:41",
+    contract.PAYMENT_METHOD: "credit card",
+    contract.PRODUCT_CATEGORY: "electronics",
+    contract.QUANTITY: "2",
+    contract.CUSTOMER_AGE: "33",
+    contract.CUSTOMER_LOCATION: "Lake Jasmine",
+    contract.DEVICE_USED: "mobile",
+    contract.IP_ADDRESS: "192.168.0.7",
+    contract.SHIPPING_ADDRESS: "12 Main Street, Springfield",
+    contract.BILLING_ADDRESS: "12 Main Street, Springfield",
+    contract.IS_FRAUDULENT: "0",
+    contract.ACCOUNT_AGE_DAYS: "120",
+    contract.TRANSACTION_HOUR: "5",
+}
+
+
+def transaction(index: int, **overrides: str) -> dict[str, str]:
+    """A valid row with Transaction ID ``tx-{index}``; keyword names use '_' for spaces."""
+    row = dict(VALID_ROW)
+    row[contract.TRANSACTION_ID] = f"tx-{index}"
+    row[contract.CUSTOMER_ID] = f"cust-{index % 7}"
+    row[contract.TRANSACTION_AMOUNT] = f"{10 + index * 7.25:.2f}"
+    for name, value in overrides.items():
+        row[name.replace("_", " ")] = value
+    return row
+
+
+def csv_text(
+    rows: Sequence[Mapping[str, str]],
+    columns: Sequence[str] = contract.TRANSACTION_COLUMNS,
+    *,
+    line_end: str = "\n",
+    bom: bool = False,
+) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator=line_end)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([row.get(column, "") for column in columns])
+    return ("\ufeff" if bom else "") + out.getvalue()
+
+
+def s3_record(bucket: str, key: str, event_name: str = "ObjectCreated:Put") -> dict[str, Any]:
+    """One record of an S3 event notification, with the key URL-encoded the way S3 encodes it."""
+    return {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": REGION,
+        "eventTime": "2026-11-29T10:00:00.000Z",
+        "eventName": event_name,
+        "userIdentity": {"principalId": "AWS:EXAMPLE"},
+        "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+        "responseElements": {"x-amz-request-id": "EXAMPLE", "x-amz-id-2": "EXAMPLE"},
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "configurationId": "scoring-trigger",
+            "bucket": {
+                "name": bucket,
+                "ownerIdentity": {"principalId": "EXAMPLE"},
+                "arn": f"arn:aws:s3:::{bucket}",
+            },
+            "object": {
+                "key": quote_plus(key, safe="/"),
+                "size": 1,
+                "eTag": "0",
+                "sequencer": "0A1B2C3D4E5F678901",
+            },
+        },
+    }
+
+
+def s3_event(*keys: str, bucket: str = BUCKET) -> dict[str, Any]:
+    return {"Records": [s3_record(bucket, key) for key in keys]}
+
+
+@dataclass
+class LambdaContextStub:
+    """The attributes of Lambda's context object that the function and Powertools read."""
+
+    aws_request_id: str = "request-1"
+    remaining_ms: int = 600_000
+    function_name: str = "transaction-scoring"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 1769
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:transaction-scoring"
+    log_group_name: str = "/aws/lambda/transaction-scoring"
+    log_stream_name: str = "2026/11/29/[$LATEST]0123456789"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+@dataclass
+class FakeFraudModel:
+    """The fraud endpoint's contract with scripted behaviour: class 1 above an amount, faults on demand."""
+
+    fraud_above_amount: float = 500.0
+    throttle_first: int = 0  # answer ThrottlingException to this many requests first
+    failing_ids: set[str] = field(default_factory=set)  # requests holding these IDs get a ModelError
+    invocations: list[Invocation] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, invocation: Invocation) -> InvocationResult:
+        with self._lock:
+            self.invocations.append(invocation)
+            number = len(self.invocations)
+        if number <= self.throttle_first:
+            raise EndpointFault(400, "ThrottlingException", "Rate exceeded")
+        records = contract.decode_request(invocation.body)
+        if any(r[contract.TRANSACTION_ID] in self.failing_ids for r in records):
+            raise EndpointFault(424, "ModelError", "Received server error (500) from primary")
+        predictions = [
+            contract.Prediction(
+                label=int(r[contract.TRANSACTION_AMOUNT] > self.fraud_above_amount),
+                probability_pct=round(min(99.5, r[contract.TRANSACTION_AMOUNT] / 10), 3),
+            )
+            for r in records
+        ]
+        return InvocationResult(body=contract.encode_response(predictions))
+
+    def records_sent(self) -> list[dict[str, Any]]:
+        return [
+            record for invocation in self.invocations for record in contract.decode_request(invocation.body)
+        ]
+
+
+@dataclass(eq=False)
+class ScoringWorld:
+    """A bucket, the predictions table and the endpoint, with helpers to drive the function."""
+
+    s3: Any
+    dynamodb: Any
+    model: FakeFraudModel
+    runtime: RuntimeServer
+    monkeypatch: pytest.MonkeyPatch
+    log_stream: io.StringIO
+    _hooks: list[tuple[Any, str, Any]] = field(default_factory=list)
+
+    def put(self, key: str, text: str | bytes) -> str:
+        body = text.encode() if isinstance(text, str) else text
+        self.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+        return key
+
+    def configure(self, **variables: str) -> None:
+        for name, value in variables.items():
+            self.monkeypatch.setenv(name, value)
+
+    def invoke(self, event: Mapping[str, Any], context: LambdaContextStub | None = None) -> dict[str, Any]:
+        import lambda_function
+
+        result: dict[str, Any] = lambda_function.lambda_handler(dict(event), context or LambdaContextStub())
+        for file in result["files"]:  # every row read ends in exactly one outcome
+            outcomes = ("rows_rejected", "rows_already_stored", "rows_stored", "rows_failed")
+            assert file["rows_read"] == sum(file[outcome] for outcome in outcomes), file
+        return result
+
+    def clients(self) -> Any:
+        """The clients the handler uses (cached per container), e.g. to inject faults with event hooks."""
+        import os
+
+        import lambda_function
+        from transaction_scoring.settings import Settings
+
+        return lambda_function.clients_for(Settings.from_environ(os.environ), os.environ)
+
+    def log_lines(self) -> list[dict[str, Any]]:
+        """The JSON log lines Powertools Logger wrote so far in this test."""
+        return [json.loads(line) for line in self.log_stream.getvalue().splitlines() if line.strip()]
+
+    def inject(self, client: Any, event_name: str, hook: Any) -> None:
+        """Register a botocore event hook on one of the function's clients, for this test only."""
+        client.meta.events.register(event_name, hook)
+        self._hooks.append((client, event_name, hook))
+
+    def remove_injected_faults(self) -> None:
+        for client, event_name, hook in self._hooks:
+            client.meta.events.unregister(event_name, hook)
+        self._hooks.clear()
+
+    def item(self, transaction_id: str) -> dict[str, Any] | None:
+        response = self.dynamodb.get_item(
+            TableName=TABLE, Key={"TransactionID": {"S": transaction_id}}, ConsistentRead=True
+        )
+        return from_dynamodb(response["Item"]) if "Item" in response else None
+
+    def items(self) -> dict[str, dict[str, Any]]:
+        """Prediction items by Transaction ID (the function's own lease items left out)."""
+        found: dict[str, dict[str, Any]] = {}
+        for page in self.dynamodb.get_paginator("scan").paginate(TableName=TABLE, ConsistentRead=True):
+            for raw in page["Items"]:
+                item = from_dynamodb(raw)
+                if not item["TransactionID"].startswith(RESERVED_ID_PREFIX):
+                    found[item["TransactionID"]] = item
+        return found
+
+    def object_text(self, key: str) -> str | None:
+        try:
+            return self.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().decode()
+        except self.s3.exceptions.NoSuchKey:
+            return None
+
+    def output_rows(self, key: str) -> list[dict[str, str]]:
+        text = self.object_text(key)
+        assert text is not None, f"no object s3://{BUCKET}/{key}"
+        return list(csv.DictReader(io.StringIO(text)))
