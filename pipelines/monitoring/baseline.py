@@ -21,6 +21,10 @@ with a Clarify config or a facet, and a label; explainability with a model.
 The model-quality baseline must come from held-out data: on the training data the model looks better than
 it ever will on new data, and every execution then violates the suggested thresholds (which are the
 baseline's own values, as SageMaker suggests them).
+
+Both Clarify configs carry a ``predictor`` when one is given (``contract_predictor`` describes this
+pipeline's endpoint): how SageMaker's Clarify calls a shadow endpoint of the model, which the check steps
+need and the deployment script requires in the explainability config (it sets ``model_name`` per stage).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+from transaction_scoring import contract
 
 from pipelines.deploy.monitors import MonitorType
 from pipelines.errors import UserError
@@ -41,6 +46,7 @@ from pipelines.monitoring.bias.facets import ColumnKind, column_kind
 from pipelines.monitoring.capture_reader import PREDICTED_LABEL, PREDICTED_PROBABILITY
 from pipelines.monitoring.data_quality import DatasetProfile, baseline_files
 from pipelines.monitoring.data_quality.dataset import dataset_files, read_csv_text_table
+from pipelines.monitoring.data_quality.types import Toggle
 from pipelines.monitoring.explainability import (
     TreeContributionModel,
     baseline_config,
@@ -81,6 +87,77 @@ SECTIONS: Mapping[MonitorType, str] = {
 JSON_CONTENT_TYPE = "application/json"
 DEFAULT_PROBABILITY_THRESHOLD_PCT = 50.0
 
+# Clarify's ``predictor`` keys (https://docs.aws.amazon.com/sagemaker/latest/dg/
+# clarify-processing-job-configure-analysis.html, "predictor"; ``accelerator_type``: the SDK's ModelConfig).
+PREDICTOR_KEYS = frozenset(
+    {
+        "model_name",
+        "endpoint_name",
+        "endpoint_name_prefix",
+        "initial_instance_count",
+        "instance_type",
+        "accelerator_type",
+        "target_model",
+        "custom_attributes",
+        "content_type",
+        "accept_type",
+        "content_template",
+        "record_template",
+        "label",
+        "label_headers",
+        "probability",
+        "time_series_predictor_config",
+    }
+)
+# The registry's config is written before any stage runs the model; the deployment script replaces it with
+# the model deployed on each stage (``pipelines.deploy.clarify.explainability_monitoring_config``).
+PREDICTOR_MODEL_NAME_PLACEHOLDER = "set-per-stage-by-get_baselines_and_configs"
+DEFAULT_PREDICTOR_INSTANCE_TYPE = "ml.m5.large"
+
+
+def contract_predictor(
+    *,
+    model_name: str = PREDICTOR_MODEL_NAME_PLACEHOLDER,
+    instance_type: str = DEFAULT_PREDICTOR_INSTANCE_TYPE,
+    instance_count: int = 1,
+) -> dict[str, Any]:
+    """Clarify's ``predictor`` for this pipeline's endpoint contract.
+
+    Requests are JSON lists of records keyed by column name (``content_template`` ``$records`` with
+    ``record_template`` ``$features_kvp``); the response is ``[{"class": 0|1, "probability": pct}, ...]``,
+    read with the JMESPaths ``[*].class`` and ``[*].probability`` (percent, like ``probability_threshold``).
+    """
+    return {
+        "model_name": model_name,
+        "instance_type": instance_type,
+        "initial_instance_count": instance_count,
+        "content_type": contract.CONTENT_TYPE,
+        "accept_type": contract.ACCEPT,
+        "content_template": "$records",
+        "record_template": "$features_kvp",
+        "label": f"[*].{contract.CLASS_FIELD}",
+        "probability": f"[*].{contract.PROBABILITY_FIELD}",
+    }
+
+
+def predictor_problems(predictor: Any, where: str) -> list[str]:
+    """Why Clarify would refuse ``predictor`` (unknown keys, a JSON content type without its templates)."""
+    if not isinstance(predictor, Mapping):
+        return [f"{where}: the predictor is {type(predictor).__name__}, expected a JSON object"]
+    problems = [
+        f"{where}: unknown predictor key {key!r}; Clarify's keys are {', '.join(sorted(PREDICTOR_KEYS))}"
+        for key in sorted(set(predictor) - PREDICTOR_KEYS)
+    ]
+    content_type = predictor.get("content_type")
+    templates: dict[str, tuple[str, ...]] = {
+        "application/json": ("content_template", "record_template"),
+        "application/jsonlines": ("content_template",),
+    }
+    for key in templates.get(str(content_type), ()):
+        if not predictor.get(key):
+            problems.append(f"{where}: content_type {content_type} needs a {key} (see Clarify's predictor)")
+    return problems
+
 
 class BaselineInputError(UserError):
     """Baselining options that do not fit each other or the dataset."""
@@ -101,6 +178,9 @@ class BaselineOptions:
     headers: tuple[str, ...] | None = None
     label: str | None = None
     exclude: tuple[str, ...] = ()
+    # Profiled and checked, but their distribution is not compared with the baseline (e.g. the hour of day,
+    # which in an hourly window is a single value by construction).
+    no_drift_check: tuple[str, ...] = ()
     prediction_column: str | None = None
     probability_column: str | None = None
     problem_type: ProblemType = ProblemType.BINARY
@@ -115,6 +195,9 @@ class BaselineOptions:
     group_variable: str | None = None
     explain_features: tuple[str, ...] | None = None
     background_rows: int = DEFAULT_BACKGROUND_ROWS
+    # Written into both Clarify configs (a bias config that has its own is kept as it is); None: none.
+    predictor: Mapping[str, Any] | None = None
+    predictor_where: str = "predictor"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +209,32 @@ class BaselineSet:
     rows: int
     written: Mapping[MonitorType, tuple[str, ...]] = field(default_factory=dict)
     skipped: Mapping[MonitorType, str] = field(default_factory=dict)
+
+    @property
+    def model_metrics(self) -> dict[str, Any]:
+        """The same files as ``CreateModelPackage``'s ``ModelMetrics`` (the jobs' reports):
+        https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ModelMetrics.html . The deployment
+        script falls back to them for data and model quality when a package has no DriftCheckBaselines."""
+        drift = self.drift_check_baselines
+        metrics: dict[str, Any] = {
+            section: dict(drift[section])
+            for section in ("ModelQuality", "ModelDataQuality")
+            if section in drift
+        }
+        bias = drift.get("Bias", {})
+        reports = {
+            report: bias[name]
+            for report, name in (
+                ("PreTrainingReport", "PreTrainingConstraints"),
+                ("PostTrainingReport", "PostTrainingConstraints"),
+            )
+            if name in bias
+        }
+        if reports:
+            metrics["Bias"] = reports
+        if "Constraints" in drift.get("Explainability", {}):
+            metrics["Explainability"] = {"Report": drift["Explainability"]["Constraints"]}
+        return metrics
 
 
 # -- reading the dataset -----------------------------------------------------------------------------------
@@ -287,7 +396,9 @@ def _column_problems(
 
 
 # -- per monitor -------------------------------------------------------------------------------------------
-def _data_quality(dataset: _Dataset, excluded: set[str], storage: Storage, output: str) -> dict[str, str]:
+def _data_quality(
+    dataset: _Dataset, excluded: set[str], no_drift_check: Sequence[str], storage: Storage, output: str
+) -> dict[str, str]:
     """The analyzer's statistics and suggested constraints of every column but ``excluded``."""
     profile = DatasetProfile()
     for table in dataset.text_tables():
@@ -295,10 +406,32 @@ def _data_quality(dataset: _Dataset, excluded: set[str], storage: Storage, outpu
         profile.update(table, columns)
     files = baseline_files(profile)
     folder = join_location(output, FOLDERS[MonitorType.DATA_QUALITY])
+    constraints = without_drift_check(files.constraints, no_drift_check)
     return {
         "Statistics": storage.write_json(join_location(folder, "statistics.json"), files.statistics),
-        "Constraints": storage.write_json(join_location(folder, "constraints.json"), files.constraints),
+        "Constraints": storage.write_json(join_location(folder, "constraints.json"), constraints),
     }
+
+
+def without_drift_check(constraints: Mapping[str, Any], features: Sequence[str]) -> dict[str, Any]:
+    """``constraints`` with the distribution comparison of ``features`` switched off, through the per-feature
+    ``monitoringConfigOverrides`` of Model Monitor's constraints.json
+    (https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-byoc-constraints.html)."""
+    switched_off = set(features)
+    entries = []
+    for entry in constraints["features"]:
+        if entry["name"] in switched_off:
+            overrides = dict(entry.get("monitoringConfigOverrides", {}))
+            distribution = {
+                **overrides.get("distribution_constraints", {}),
+                "perform_comparison": Toggle.DISABLED.value,
+            }
+            entry = {
+                **entry,
+                "monitoringConfigOverrides": {**overrides, "distribution_constraints": distribution},
+            }
+        entries.append(entry)
+    return {**constraints, "features": entries}
 
 
 def _bias_config(
@@ -329,6 +462,8 @@ def _bias_config(
         if options.group_variable is not None:
             document["group_variable"] = options.group_variable
         config = BiasAnalysisConfig.from_json(document, where="bias options")
+    if config.predictor is None and options.predictor is not None:
+        config = replace(config, predictor=dict(options.predictor))
     if table is not None:
         visible = [c for c in table.columns if not c.startswith("__")]
         config = resolve_headers(config, visible)
@@ -425,6 +560,7 @@ def make_baselines(
         [
             ("--label", label),
             *(("--exclude", c) for c in options.exclude),
+            *(("--no-drift-check", c) for c in options.no_drift_check),
             ("--prediction-column", options.prediction_column),
             ("--probability-column", options.probability_column),
             ("--group-variable", options.group_variable if options.bias_config is None else None),
@@ -440,7 +576,7 @@ def make_baselines(
     if MonitorType.DATA_QUALITY in monitors:
         # The label and the model's outputs are not in the requests the endpoint receives.
         written[MonitorType.DATA_QUALITY] = _data_quality(
-            data, {*options.exclude, *not_inputs}, storage, output
+            data, {*options.exclude, *not_inputs}, options.no_drift_check, storage, output
         )
 
     table: pl.DataFrame | None = None
@@ -498,6 +634,8 @@ def _check_flags(
         problems.append("give --facet-values or --facet-threshold, not both")
     if options.background_rows < 1:
         problems.append(f"--background-rows is {options.background_rows}: expected at least 1")
+    if options.predictor is not None:
+        problems += predictor_problems(options.predictor, options.predictor_where)
     if problems:
         raise BaselineInputError(problems)
 
@@ -580,7 +718,18 @@ def _explainability(
     features: list[str] | None = list(options.explain_features) if options.explain_features else None
     if features is None and not isinstance(model, TreeContributionModel):
         features = [c for c in inputs.columns if c not in not_inputs]
-    config = baseline_config(inputs, model, features=features, background_rows=options.background_rows)
+    if options.predictor is None:
+        log.warning(
+            "the explainability config has no predictor: SageMaker's Clarify (and the deployment script) "
+            "need one to call the model"
+        )
+    config = baseline_config(
+        inputs,
+        model,
+        features=features,
+        background_rows=options.background_rows,
+        predictor=options.predictor,
+    )
     baseline = suggest_explainability_baseline(inputs, model, config)
     return baseline.write(storage, join_location(output, FOLDERS[MonitorType.MODEL_EXPLAINABILITY]))
 

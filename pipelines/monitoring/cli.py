@@ -28,7 +28,7 @@ from pipelines.cli import LOG_LEVELS, configure_logging, run
 from pipelines.deploy.monitors import MONITORS, MonitorType
 from pipelines.deploy.stage_config import END_OFFSET, START_OFFSET
 from pipelines.errors import UserError
-from pipelines.monitoring.baseline import BaselineOptions, BaselineSet, make_baselines
+from pipelines.monitoring.baseline import BaselineOptions, BaselineSet, contract_predictor, make_baselines
 from pipelines.monitoring.capture_reader import ResponseFields
 from pipelines.monitoring.execution import (
     BASELINE_FLAGS,
@@ -217,6 +217,11 @@ def _baseline_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--headers", help="Column names for a header-less CSV, comma-separated.")
     parser.add_argument("--label", help="The label column (never profiled for data quality).")
     parser.add_argument("--exclude", help="Columns not profiled for data quality, comma-separated.")
+    parser.add_argument(
+        "--no-drift-check",
+        help="Columns whose distribution is not compared with the baseline (e.g. the hour of day in hourly "
+        "windows), comma-separated.",
+    )
     parser.add_argument("--model", help="model.tar.gz of the fraud model (local or S3): scores the dataset.")
     parser.add_argument("--prediction-column", help="Predicted label (or value) column, instead of --model.")
     parser.add_argument("--probability-column", help="Predicted probability column, instead of --model.")
@@ -237,6 +242,14 @@ def _baseline_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--facet-threshold", type=number, help="Facet threshold (continuous facet: > it).")
     parser.add_argument("--group-variable", help="Group column for CDDL/CDDPL.")
     parser.add_argument("--explain-features", help="Features to explain (default: the model's inputs).")
+    parser.add_argument(
+        "--predictor",
+        help="Clarify 'predictor' JSON file (local or S3) for both Clarify configs (default with --model: "
+        "the endpoint contract's).",
+    )
+    parser.add_argument(
+        "--no-predictor", action="store_true", help="Write the Clarify configs without a predictor."
+    )
     parser.add_argument(
         "--background-rows",
         type=int,
@@ -308,8 +321,18 @@ def _report_parser(parser: argparse.ArgumentParser) -> None:
 
 
 # -- baseline ------------------------------------------------------------------------------------------------
-def baseline_options(args: argparse.Namespace, bias_config: Any, problems: list[str]) -> BaselineOptions:
-    """The ``baseline`` flags as options; problems are appended, one line each."""
+def baseline_options(
+    args: argparse.Namespace, bias_config: Any, problems: list[str], predictor: Any = None
+) -> BaselineOptions:
+    """The ``baseline`` flags as options; problems are appended, one line each.
+
+    ``predictor`` is the ``--predictor`` file's content; without one, ``--model`` means the endpoint
+    contract's predictor (the fraud model is served with it), unless ``--no-predictor``.
+    """
+    if args.predictor is not None and args.no_predictor:
+        problems.append("give --predictor or --no-predictor, not both")
+    if args.predictor is None and not args.no_predictor and args.model is not None:
+        predictor = contract_predictor()
     _non_negative(args.probability_threshold, "--probability-threshold", problems)
     _non_negative(args.model_quality_slack, "--model-quality-slack", problems)
     if args.background_rows < 1:
@@ -329,6 +352,7 @@ def baseline_options(args: argparse.Namespace, bias_config: Any, problems: list[
         headers=_names(args.headers),
         label=args.label,
         exclude=_names(args.exclude) or (),
+        no_drift_check=_names(args.no_drift_check) or (),
         prediction_column=args.prediction_column,
         probability_column=args.probability_column,
         problem_type=ProblemType(args.problem_type) if args.problem_type else ProblemType.BINARY,
@@ -343,17 +367,20 @@ def baseline_options(args: argparse.Namespace, bias_config: Any, problems: list[
         group_variable=args.group_variable,
         explain_features=_names(args.explain_features),
         background_rows=args.background_rows,
+        predictor=None if args.no_predictor else predictor,
+        predictor_where=f"--predictor {args.predictor}" if args.predictor else "predictor",
     )
 
 
 def _baseline(args: argparse.Namespace) -> int:
     clients = _Aws(args.region)
-    storage = clients.storage([args.dataset, args.output, args.model, args.bias_config])
+    storage = clients.storage([args.dataset, args.output, args.model, args.bias_config, args.predictor])
     problems: list[str] = []
     bias_config = (
         _collect(problems, lambda: storage.read_json(args.bias_config)) if args.bias_config else None
     )
-    options = baseline_options(args, bias_config, problems)
+    predictor = _collect(problems, lambda: storage.read_json(args.predictor)) if args.predictor else None
+    options = baseline_options(args, bias_config, problems, predictor)
     if problems:
         raise UsageError(problems)
     model = _fraud_model(args.model, storage) if args.model else None
@@ -637,8 +664,29 @@ def _report(args: argparse.Namespace) -> int:
 
 
 # -- entry point ---------------------------------------------------------------------------------------------
+# Offsets into the past start with "-" (``-P1D``): argparse takes such a value for an unknown flag, so
+# ``--start-offset -P1D`` is read as ``--start-offset=-P1D``.
+_OFFSET_FLAGS = ("--start-offset", "--end-offset")
+
+
+def attach_offsets(argv: Sequence[str]) -> list[str]:
+    """``argv`` with each offset flag joined to a following ``-P...`` value."""
+    joined: list[str] = []
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        following = argv[index + 1] if index + 1 < len(argv) else ""
+        if token in _OFFSET_FLAGS and following.upper().startswith("-P"):
+            joined.append(f"{token}={following}")
+            index += 2
+        else:
+            joined.append(token)
+            index += 1
+    return joined
+
+
 def _main(argv: Sequence[str] | None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(attach_offsets(sys.argv[1:] if argv is None else argv))
     configure_logging(args.log_level)
     handler: Callable[[argparse.Namespace], int] = args.handler
     return handler(args)

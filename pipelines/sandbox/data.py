@@ -8,10 +8,12 @@ distributions are chosen so that a model and the monitors have something real to
 - the hour of day follows a daily pattern (quiet at night, peaks at lunch and in the evening);
 - fraud is drawn from a logistic risk score: new accounts, night-time hours, large amounts for the category,
   some payment methods and devices, very young customers and a few "hot" cities are riskier; the intercept is
-  solved so that the fraud rate is exactly what was asked for (a few percent by default);
+  solved so that the fraud rate over whole days of such traffic is what was asked for (a few percent by
+  default), so a window of a few hours keeps the fraud rate of its hours (a night hour alone is riskier than
+  a daytime hour alone, as in a month of data);
 - ``Drift`` shifts amounts, changes the device mix, sends part of the traffic from cities never seen in
-  training and changes the fraud rate, so the data-quality, model-quality and bias monitors have something
-  to flag.
+  training, makes taken-over old accounts commit fraud and changes the fraud rate, so the data-quality,
+  model-quality and bias monitors have something to flag.
 
 Every column is built with numpy (no per-row Python except where a column is inherently per-row text), so a
 million rows take seconds, and the same seed always gives the same rows.
@@ -88,6 +90,7 @@ MAX_ACCOUNT_AGE_DAYS = 365
 NEW_ACCOUNT_SHARE = 0.12  # share of transactions from accounts at most NEW_ACCOUNT_DAYS old
 NEW_ACCOUNT_DAYS = 30
 NEW_ACCOUNT_RISK = 3.0
+TAKEOVER_ACCOUNT_DAYS = 180  # under Drift.takeover_risk, accounts older than this are taken over
 AMOUNT_RISK_PER_LOG = 1.5  # risk per unit of log(amount / category median)
 LARGE_QUANTITY_RISK = 0.6  # quantity of 4 or more
 YOUNG_CUSTOMER_AGE = 25
@@ -110,21 +113,26 @@ class Drift:
 
     ``amount_factor`` multiplies every amount; ``device_weights`` replaces the device mix (missing devices get
     weight 0); ``new_location_share`` of the rows come from ``NEW_LOCATIONS``, cities the model and the
-    baseline never saw; ``fraud_rate`` replaces the fraud rate.
+    baseline never saw; ``takeover_risk`` is extra fraud risk (log-odds) for accounts older than
+    ``TAKEOVER_ACCOUNT_DAYS``: account takeovers, a fraud pattern the model cannot know (in its training data
+    old accounts are the safe ones); ``fraud_rate`` replaces the fraud rate.
     """
 
     amount_factor: float = 1.0
     device_weights: Mapping[str, float] | None = None
     new_location_share: float = 0.0
+    takeover_risk: float = 0.0
     fraud_rate: float | None = None
 
     @classmethod
     def typical(cls) -> Drift:
-        """A drift every monitor should notice: larger amounts, mostly mobile, new cities, more fraud."""
+        """A drift every monitor should notice: larger amounts, mostly mobile, new cities, more fraud, and
+        much of it from taken-over old accounts, which the model was trained to trust."""
         return cls(
             amount_factor=1.8,
             device_weights={"desktop": 0.12, "mobile": 0.78, "tablet": 0.10},
             new_location_share=0.25,
+            takeover_risk=3.0,
             fraud_rate=0.12,
         )
 
@@ -213,20 +221,32 @@ def generate_transactions(settings: GeneratorSettings) -> pd.DataFrame:
     low, high = CUSTOMER_AGE_RANGE
     age = np.clip(np.round(rng.normal(CUSTOMER_AGE_MEAN, CUSTOMER_AGE_SD, n)), low, high).astype(np.int64)
 
-    # The fraud label: a logistic risk score whose intercept gives exactly the requested fraud rate.
+    # The fraud label: a logistic risk score whose intercept gives the requested fraud rate.
     hot = np.isin(location, [all_locations.index(city) for city in HOT_LOCATIONS])
+    night = np.isin(hour, list(NIGHT_HOURS))
     risk = (
         NEW_ACCOUNT_RISK * np.exp(-account_age / NEW_ACCOUNT_DAYS)
-        + NIGHT_RISK * np.isin(hour, list(NIGHT_HOURS))
+        + NIGHT_RISK * night
         + AMOUNT_RISK_PER_LOG * np.log(amount / median)
         + np.asarray(PAYMENT_RISK)[payment]
         + np.asarray(DEVICE_RISK)[device]
         + LARGE_QUANTITY_RISK * (quantity >= 4)
         + YOUNG_CUSTOMER_RISK * (age < YOUNG_CUSTOMER_AGE)
         + HOT_LOCATION_RISK * hot
+        + drift.takeover_risk * (account_age > TAKEOVER_ACCOUNT_DAYS)
     )
     target_rate = drift.fraud_rate if drift.fraud_rate is not None else settings.fraud_rate
-    probability = _sigmoid(risk + solve_intercept(risk, target_rate))
+    # Solved over a whole day of these rows (each row at night with the daily night share, else by day), not
+    # over the window's own hours: solving a single hour's rows to the daily rate would make every night hour
+    # as risky as every daytime hour, a pattern the model (trained on whole days) does not know.
+    by_day = risk - NIGHT_RISK * night
+    night_share = sum(HOUR_WEIGHTS[h] for h in NIGHT_HOURS) / sum(HOUR_WEIGHTS)
+    intercept = solve_intercept(
+        np.concatenate([by_day, by_day + NIGHT_RISK]),
+        target_rate,
+        weights=np.repeat([1.0 - night_share, night_share], n),
+    )
+    probability = _sigmoid(risk + intercept)
     fraud = (rng.random(n) < probability).astype(np.int64)
 
     customers = settings.customers or max(1, n // 3)
@@ -268,15 +288,20 @@ def generate_transactions(settings: GeneratorSettings) -> pd.DataFrame:
     )
 
 
-def solve_intercept(risk: npt.NDArray[np.float64], rate: float, iterations: int = 60) -> float:
-    """The intercept ``b`` for which the mean of ``sigmoid(risk + b)`` is ``rate``.
+def solve_intercept(
+    risk: npt.NDArray[np.float64],
+    rate: float,
+    iterations: int = 60,
+    weights: npt.NDArray[np.float64] | None = None,
+) -> float:
+    """The intercept ``b`` for which the (weighted) mean of ``sigmoid(risk + b)`` is ``rate``.
 
     Bisection: the mean is monotone in ``b``.
     """
     low, high = -30.0 - float(risk.max()), 30.0 - float(risk.min())
     for _ in range(iterations):
         middle = (low + high) / 2
-        if _sigmoid(risk + middle).mean() < rate:
+        if np.average(_sigmoid(risk + middle), weights=weights) < rate:
             low = middle
         else:
             high = middle

@@ -5,12 +5,16 @@
    baselines (``baselines``), staging and prod endpoints with data capture, the predictions table.
 3. Run buildspec.yml's build phase as written (the real ``get_baselines_and_configs.py``, cfn-lint and
    ``aws cloudformation package``) and deploy both stages' monitoring stacks (``build``).
-4. Upload stream files (one ordinary hour, one drifted hour, bad rows in both) and run the scoring Lambda's
-   handler on their S3 events (``lambda_runner``): predictions land in DynamoDB, bad rows in ``rejected/``,
-   and the prod endpoint writes data capture for those hours.
-5. Write ground-truth labels for the scored transactions where the prod monitors read them.
-6. Print (and save as summary.json) what a person can check: packages per stage, monitors deployed per stage,
-   rows scored, files written and where.
+4. Upload stream files (one ordinary hour, and the same hour a day later with drifted traffic, bad rows in
+   both) and run the scoring Lambda's handler on their S3 events (``lambda_runner``): predictions land in
+   DynamoDB, bad rows in ``rejected/``, and the prod endpoint writes data capture for those hours.
+5. Write ground-truth labels for the scored transactions where the prod monitors read them, each hour's
+   during the hour after it.
+6. Run the portable monitors for prod on each hour, from exactly what was deployed (the stage export, the
+   endpoint's capture destination, the package's model), into the export's output folders, and report them
+   as text and HTML (``monitoring_runs``).
+7. Print (and save as summary.json) what a person can check: packages per stage, monitors deployed per stage,
+   rows scored, files written and where, each hour's monitor results and where the HTML report is.
 
 With ``--serve`` everything keeps running afterwards, so the emulated AWS can be explored with
 ``aws --endpoint-url ...`` until Ctrl-C.
@@ -34,15 +38,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-import pandas as pd
 from transaction_scoring import contract, s3_objects, store
 
 from pipelines.aws import client
 from pipelines.cli import LOG_LEVELS, configure_logging, run
 from pipelines.deploy.flow import ground_truth_default
+from pipelines.deploy.stage_config import END_OFFSET, START_OFFSET
 from pipelines.errors import UserError
 from pipelines.ground_truth import GroundTruthRecord
 from pipelines.labels import write_ground_truth
+from pipelines.monitoring.execution import StageExport
 from pipelines.sandbox.aws_emulator import AwsEmulator, patched_environ
 from pipelines.sandbox.baselines import monitoring_baselines
 from pipelines.sandbox.build import (
@@ -53,8 +58,18 @@ from pipelines.sandbox.build import (
     run_build_phase,
 )
 from pipelines.sandbox.data import Drift, GeneratorSettings, StreamFile, generate_transactions, stream_csv
+from pipelines.sandbox.data_capture import describe_endpoint_capture
 from pipelines.sandbox.endpoint import ManualClock, ModelEndpoint
 from pipelines.sandbox.lambda_runner import FunctionSettings, invoke_function, s3_event
+from pipelines.sandbox.monitoring_runs import (
+    DeployedStage,
+    label_collection_time,
+    outcomes,
+    plan_monitor_runs,
+    render_outcomes,
+    render_report,
+    run_monitors,
+)
 from pipelines.sandbox.progress import Progress
 from pipelines.sandbox.runtime_server import RuntimeServer
 from pipelines.sandbox.serving import CaptureBuffering, serve_world
@@ -70,8 +85,18 @@ from pipelines.sandbox.world import (
 from pipelines.storage import Storage
 from pipelines.timewindow import HOUR, floor_hour, format_utc, hour_partition, utc_now
 
-DEMO_STEPS = 1 + BUILD_STEPS + 1 + 1 + len(Stage) + 3
-STREAM_FILES = 2  # one ordinary hour, then one drifted hour
+DEMO_STEPS = 1 + BUILD_STEPS + 1 + 1 + len(Stage) + 5
+STREAM_FILES = 2  # one ordinary hour, then the same hour a day later, drifted
+# The traffic hours: 13:00-14:00 UTC, a daytime hour, whatever the time the demo runs (an hour's fraud, and
+# so how well the model does, depends on the time of day). A day apart, so that the one-day window of prod's
+# model-quality and bias monitors (GroundTruthStartTimeOffset -P1D) holds one of them only; the later one
+# is the latest that ended two hours ago, so that the execution analysing it with its labels
+# (GroundTruthEndTimeOffset -PT1H) is already past (see ``monitoring_runs``).
+TRAFFIC_HOUR_OF_DAY = 13
+TRAFFIC_SPACING = timedelta(days=1)
+LATEST_TRAFFIC_HOURS_AGO = 2
+MONITORING_REPORT = "monitoring-report.html"
+MONITORING_LOG = "monitoring.log"
 EXAMPLE_REQUEST = json.dumps(
     [
         {
@@ -144,6 +169,7 @@ class DemoSummary:
     capture_files: dict[str, list[str]]
     ground_truth: dict[str, Any]
     baselines: dict[str, str]
+    monitoring: dict[str, Any]
     outputs: dict[str, str]
 
     def to_json(self) -> dict[str, Any]:
@@ -228,11 +254,13 @@ def demo_steps(sandbox: Sandbox, options: DemoOptions, progress: Progress) -> De
             world.bucket(BucketKind.MONITORING), prod.endpoint_name
         )
         ground_truth = write_labels(sandbox, world, streams, ground_truth_uri)
-        progress.note(f"{ground_truth['labels']} labels -> {ground_truth['file']}")
+        for location in ground_truth["files"]:
+            progress.note(location)
     with progress.step("Flush data capture"):
         for endpoint in sandbox.endpoints.values():
             endpoint.flush()
         capture_files = {name: endpoint.capture_files for name, endpoint in sandbox.endpoints.items()}
+    monitoring = monitor_prod(sandbox, world, build.export_file(Stage.PROD.value), streams, options, progress)
     return DemoSummary(
         aws_endpoint_url=sandbox.aws.endpoint_url,
         runtime_endpoint_url=sandbox.runtime.endpoint_url,
@@ -250,13 +278,66 @@ def demo_steps(sandbox: Sandbox, options: DemoOptions, progress: Progress) -> De
         capture_files=capture_files,
         ground_truth=ground_truth,
         baselines={label: version.baselines_uri for label, version in world.versions.items()},
+        monitoring=monitoring,
         outputs={
             "build folder": str(build.folder),
             "build log": str(build.log),
             "lambda log": str(options.output / "lambda.log"),
+            "monitoring log": str(options.output / MONITORING_LOG),
+            "monitoring report": str(options.output / MONITORING_REPORT),
             "summary": str(options.output / "summary.json"),
         },
     )
+
+
+def monitor_prod(
+    sandbox: Sandbox,
+    world: World,
+    export_file: Path,
+    traffic: list[HourOfTraffic],
+    options: DemoOptions,
+    progress: Progress,
+) -> dict[str, Any]:
+    """The portable monitors on each traffic hour, as prod was deployed, then the report of all of them."""
+    prod = world.deployment(Stage.PROD)
+    export = StageExport.from_json(json.loads(export_file.read_text()), where=str(export_file))
+    capture = describe_endpoint_capture(sandbox.clients.sagemaker, prod.endpoint_name)
+    if capture.settings is None:
+        raise DemoError(f"endpoint {prod.endpoint_name} has no data capture: nothing to monitor")
+    package = sandbox.clients.sagemaker.describe_model_package(ModelPackageName=prod.version.package_arn)
+    stage = DeployedStage(
+        export_file=export_file,
+        export=export,
+        capture=capture.settings.destination,
+        variant=capture.variant_name,
+        model=package["InferenceSpecification"]["Containers"][0]["ModelDataUrl"],
+    )
+    start_offset, end_offset = export.offset(START_OFFSET), export.offset(END_OFFSET)
+    if start_offset is None or end_offset is None:
+        raise DemoError(f"{export_file}: the demo needs {START_OFFSET} and {END_OFFSET} to place the labels")
+    runs = plan_monitor_runs([item.hour for item in traffic], start_offset, end_offset)
+    log = options.output / MONITORING_LOG
+    log.write_text("")
+    with progress.step(f"Run the portable monitors on {prod.endpoint_name}'s two hours, as deployed"):
+        run_monitors(runs, stage, log)
+        hours = outcomes(
+            Storage(sandbox.clients.s3), stage, runs, [item.hour for item in traffic if item.drifted]
+        )
+        for line in render_outcomes(hours):
+            progress.note(line.removeprefix("  "))
+    html = options.output / MONITORING_REPORT
+    with progress.step("Report the monitors' results (terminal text in the log, HTML)"):
+        root = render_report(stage, html, log)
+        progress.note(f"{root} -> {html}")
+    return {
+        "stage_config": str(export_file),
+        "capture": stage.capture,
+        "model": stage.model,
+        "hours": hours,
+        "results": root,
+        "report": str(html),
+        "log": str(log),
+    }
 
 
 # -- traffic ---------------------------------------------------------------------------------------------
@@ -271,9 +352,11 @@ class HourOfTraffic:
 
 
 def stream_files(options: DemoOptions, world: World, clock: ManualClock) -> list[HourOfTraffic]:
-    """Two hours of transactions ending with the last full hour; the second drifts when asked."""
-    last_full_hour = floor_hour(clock()) - HOUR
-    hours = [last_full_hour - HOUR * (STREAM_FILES - 1 - i) for i in range(STREAM_FILES)]
+    """Two hours of transactions a day apart (see ``TRAFFIC_HOUR_OF_DAY``); the second drifts when asked."""
+    latest = floor_hour(clock()) - HOUR * LATEST_TRAFFIC_HOURS_AGO
+    if latest.hour != TRAFFIC_HOUR_OF_DAY:
+        latest -= timedelta(hours=(latest.hour - TRAFFIC_HOUR_OF_DAY) % 24)
+    hours = [latest - TRAFFIC_SPACING * (STREAM_FILES - 1 - i) for i in range(STREAM_FILES)]
     sizes = [
         options.rows // STREAM_FILES + (1 if i < options.rows % STREAM_FILES else 0)
         for i in range(STREAM_FILES)
@@ -349,8 +432,8 @@ def _table_contents(dynamodb: Any, table: str) -> tuple[int, list[dict[str, Any]
 def write_labels(
     sandbox: Sandbox, world: World, traffic: list[HourOfTraffic], ground_truth_uri: str
 ) -> dict[str, Any]:
-    """One label per stored prediction (its ``Is Fraudulent`` from the generated data), collected now."""
-    labels = pd.concat([item.stream.transactions for item in traffic])
+    """One label per stored prediction (its ``Is Fraudulent`` from the generated data); each hour's labels
+    are collected in the hour after it (``monitoring_runs.label_collection_time``), one file per hour."""
     stored = {
         str(store.from_dynamodb(raw)[store.TRANSACTION_ID])
         for page in sandbox.clients.dynamodb.get_paginator("scan").paginate(
@@ -358,19 +441,19 @@ def write_labels(
         )
         for raw in page["Items"]
     }
-    scored = labels[labels[contract.TRANSACTION_ID].isin(stored)]
-    records = [
-        GroundTruthRecord(event_id=str(tid), label=str(int(label)))
-        for tid, label in zip(scored[contract.TRANSACTION_ID], scored[contract.LABEL_COLUMN], strict=True)
-    ]
-    collected_at = utc_now()
-    location = write_ground_truth(Storage(sandbox.clients.s3), ground_truth_uri, records, collected_at)
-    return {
-        "labels": len(records),
-        "file": location,
-        "collected_at": format_utc(collected_at),
-        "uri": ground_truth_uri,
-    }
+    files, collected, count = [], [], 0
+    for item in traffic:
+        transactions = item.stream.transactions
+        scored = transactions[transactions[contract.TRANSACTION_ID].isin(stored)]
+        records = [
+            GroundTruthRecord(event_id=str(tid), label=str(int(label)))
+            for tid, label in zip(scored[contract.TRANSACTION_ID], scored[contract.LABEL_COLUMN], strict=True)
+        ]
+        collected_at = label_collection_time(item.hour)
+        files.append(write_ground_truth(Storage(sandbox.clients.s3), ground_truth_uri, records, collected_at))
+        collected.append(format_utc(collected_at))
+        count += len(records)
+    return {"labels": count, "files": files, "collected_at": collected, "uri": ground_truth_uri}
 
 
 # -- presentation ----------------------------------------------------------------------------------------
@@ -407,11 +490,24 @@ def render_summary(summary: DemoSummary, options: DemoOptions) -> str:
         lines.append(
             f"  data capture of {endpoint}: {len(files)} files in {', '.join(folders) or '(no traffic)'}"
         )
-    lines.append(f"  ground truth: {summary.ground_truth['labels']} labels in {summary.ground_truth['file']}")
+    ground_truth = summary.ground_truth
+    lines.append(f"  ground truth: {ground_truth['labels']} labels in {', '.join(ground_truth['files'])}")
     for label, prefix in summary.baselines.items():
         lines.append(f"  baselines of {label}: {prefix}/")
     for what, where in summary.outputs.items():
         lines.append(f"  {what}: {where}")
+    monitoring = summary.monitoring
+    lines += [
+        "",
+        f"Portable monitors on {summary.packages['prod']['endpoint']}, as deployed "
+        f"(--stage-config {monitoring['stage_config']}):",
+        *render_outcomes(monitoring["hours"]),
+        "  (Bias drift applies Clarify's rule as written: a metric farther from balance than in the",
+        "  baseline is a violation. An hour holds about 15 % of customers aged 18-24 and a handful of their",
+        "  frauds, so some metrics cross it in any hour, drifted or not; prod's schedule runs it daily.)",
+        f"  results in {monitoring['results']}/, commands and their output in {monitoring['log']}",
+        f"  HTML report: {monitoring['report']}",
+    ]
     if options.serve:
         lines += _poke_hints(summary)
     else:

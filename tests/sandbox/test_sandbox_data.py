@@ -111,6 +111,28 @@ def test_the_intercept_solves_for_the_mean_probability() -> None:
     assert (1 / (1 + np.exp(-(risk + intercept)))).mean() == pytest.approx(0.07, abs=1e-9)
 
 
+def test_the_intercept_solves_for_a_weighted_mean_probability() -> None:
+    risk = np.array([0.0, 2.0])
+    intercept = solve_intercept(risk, 0.3, weights=np.array([3.0, 1.0]))
+    probabilities = 1 / (1 + np.exp(-(risk + intercept)))
+    assert (3 * probabilities[0] + probabilities[1]) / 4 == pytest.approx(0.3, abs=1e-9)
+
+
+def hour_of_traffic(hour: int, *, seed: int) -> pd.DataFrame:
+    start = datetime(2026, 3, 4, hour, tzinfo=UTC)
+    return generate_transactions(
+        GeneratorSettings(rows=30_000, seed=seed, start=start, end=start + timedelta(hours=1))
+    )
+
+
+def test_a_night_hour_generated_alone_keeps_the_night_s_higher_fraud_rate() -> None:
+    # Solving one hour's rows to the daily rate would give every hour the same 5 %: the model, trained on
+    # whole days, would then be wrong about every hour in a way no drift explains.
+    night, day = hour_of_traffic(3, seed=1), hour_of_traffic(13, seed=2)
+    assert fraud_rate(night) > 2.5 * fraud_rate(day)
+    assert fraud_rate(day) < data.DEFAULT_FRAUD_RATE < fraud_rate(night)
+
+
 def test_amounts_are_skewed_and_depend_on_the_category(transactions: pd.DataFrame) -> None:
     amounts = transactions[contract.TRANSACTION_AMOUNT]
     assert amounts.mean() > amounts.median() * 1.2  # log-normal: a long right tail
@@ -160,6 +182,17 @@ def test_drift_brings_cities_never_seen_in_training(drifted: pd.DataFrame) -> No
 
 def test_drift_changes_the_fraud_rate(drifted: pd.DataFrame) -> None:
     assert fraud_rate(drifted) == pytest.approx(0.12, abs=0.01)
+
+
+def test_drift_makes_taken_over_old_accounts_commit_fraud(
+    transactions: pd.DataFrame, drifted: pd.DataFrame
+) -> None:
+    def old_account_share_of_fraud(frame: pd.DataFrame) -> float:
+        fraud = frame[frame[contract.LABEL_COLUMN] == 1]
+        return float((fraud[contract.ACCOUNT_AGE_DAYS] > data.TAKEOVER_ACCOUNT_DAYS).mean())
+
+    assert old_account_share_of_fraud(transactions) < 0.35
+    assert old_account_share_of_fraud(drifted) > 0.7
 
 
 def test_impossible_settings_are_reported_one_line_each() -> None:

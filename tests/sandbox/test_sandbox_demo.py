@@ -1,14 +1,20 @@
-"""``python -m pipelines.sandbox demo``: every step end to end, and the summary a person reads."""
+"""``python -m pipelines.sandbox demo``: every step end to end, and the summary a person reads.
+
+One small demo run serves the module: 300 transactions in each traffic hour (enough for the monitors'
+verdicts to stand clear of an hour's sampling noise), models trained on 2,000 rows.
+"""
 
 from __future__ import annotations
 
 import io
 import json
 import os
+import re
 import signal
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,12 +36,13 @@ from pipelines.sandbox.endpoint import ManualClock, ModelEndpoint
 from pipelines.sandbox.runtime_server import Invocation
 from pipelines.storage import Storage
 
-SMALL = {"rows": 120, "training_rows": 2000, "bad_rows": 2}
+SMALL = {"rows": 600, "training_rows": 2000, "bad_rows": 2}
+HOUR_ROWS = 300
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoSummary, str, DemoOptions]:
-    """One small demo run for the module (about 30 s: the build phase runs cfn-lint and the real script)."""
+    """One small demo run for the module (about 35 s: the build phase runs cfn-lint and the real script)."""
     options = DemoOptions(output=tmp_path_factory.mktemp("demo"), **SMALL)  # type: ignore[arg-type]
     out = io.StringIO()
     return run_demo(options, out), out.getvalue(), options
@@ -70,7 +77,7 @@ def test_the_build_phase_left_its_artifacts(demo: tuple[DemoSummary, str, DemoOp
     assert (build / "packaged-template.yml").is_file()
     exported = json.loads((build / "prod-monitoring-schedule-config-export.json").read_text())
     assert exported["Parameters"]["DataQualityStatisticsS3Uri"].endswith(
-        "/baselines/v1/data_quality/statistics.json"
+        "/baselines/v1/data-quality/statistics.json"
     )
 
 
@@ -81,57 +88,163 @@ def test_every_good_row_is_stored_and_every_bad_row_rejected(
     summary, _, _ = demo
     scoring = summary.scoring
     assert (scoring.rows_read, scoring.rows_stored, scoring.rows_rejected, scoring.rows_failed) == (
-        124,
-        120,
+        604,
+        600,
         4,
         0,
     )
-    assert scoring.table_items == 120
+    assert scoring.table_items == 600
     assert len(scoring.rejected_objects) == 2
     assert any("is not a number" in reason for reason in scoring.rejected_examples)
 
 
 @pytest.mark.slow
-def test_prod_captured_two_hours_and_staging_nothing(demo: tuple[DemoSummary, str, DemoOptions]) -> None:
+def test_prod_captured_the_two_hours_and_staging_nothing(demo: tuple[DemoSummary, str, DemoOptions]) -> None:
     summary, _, _ = demo
     assert summary.capture_files["fraud-detection-staging"] == []
-    hours = {f.split("/AllTraffic/")[1][:13] for f in summary.capture_files["fraud-detection-prod"]}
-    assert len(hours) == 2
+    folders = {f.split("/AllTraffic/")[1][:13] for f in summary.capture_files["fraud-detection-prod"]}
+    hours = sorted(datetime.strptime(f, "%Y/%m/%d/%H").replace(tzinfo=UTC) for f in folders)
+    assert [h.hour for h in hours] == [13, 13]
+    assert hours[1] - hours[0] == timedelta(days=1)
 
 
 @pytest.mark.slow
-def test_labels_are_written_for_the_scored_transactions_where_prod_monitors_read_them(
+def test_each_hours_labels_are_collected_in_the_next_hour_where_prod_monitors_read_them(
     demo: tuple[DemoSummary, str, DemoOptions],
 ) -> None:
     summary, _, _ = demo
-    assert summary.ground_truth["labels"] == 120
+    ground_truth = summary.ground_truth
+    assert ground_truth["labels"] == 2 * HOUR_ROWS
     assert (
-        summary.ground_truth["uri"]
+        ground_truth["uri"]
         == "s3://fraud-detection-p-sandbox00001-monitoring/ground-truth/fraud-detection-prod"
     )
-    assert summary.ground_truth["file"].startswith(summary.ground_truth["uri"] + "/")
+    assert [f.split("/fraud-detection-prod/")[1][:13] for f in ground_truth["files"]] == [
+        f"{hour['hour'][:4]}/{hour['hour'][5:7]}/{hour['hour'][8:10]}/14"
+        for hour in summary.monitoring["hours"]
+    ]
 
 
 @pytest.mark.slow
 def test_the_terminal_shows_every_step_and_the_summary(demo: tuple[DemoSummary, str, DemoOptions]) -> None:
     _, printed, options = demo
-    assert "[1/18] Start the local AWS emulator" in printed
-    assert "[18/18] Flush data capture ... done" in printed
+    assert "[1/20] Start the local AWS emulator" in printed
+    assert "[18/20] Flush data capture ... done" in printed
+    assert "[20/20] Report the monitors' results" in printed
     assert "Packages per stage:" in printed
     assert "Monitors deployed per stage" in printed
-    assert "124 rows read: 120 stored, 4 rejected" in printed
-    assert json.loads((options.output / "summary.json").read_text())["scoring"]["rows_stored"] == 120
+    assert "604 rows read: 600 stored, 4 rejected" in printed
+    assert f"HTML report: {options.output / 'monitoring-report.html'}" in printed
+    assert json.loads((options.output / "summary.json").read_text())["scoring"]["rows_stored"] == 600
 
 
-def test_traffic_covers_the_two_hours_before_the_current_one_and_only_the_second_drifts() -> None:
-    clock = ManualClock(datetime(2026, 3, 1, 14, 20, tzinfo=UTC))
+# -- the portable monitors on prod's traffic ----------------------------------------------------------------
+def executions(summary: DemoSummary, *, drifted: bool) -> dict[str, Any]:
+    """Each monitor's execution for the drifted or the ordinary hour, as summary.json lists them."""
+    document = json.loads(Path(summary.outputs["summary"]).read_text())
+    (hour,) = [h for h in document["monitoring"]["hours"] if h["drifted"] is drifted]
+    return dict(hour["executions"])
+
+
+def flagged(execution: dict[str, Any]) -> dict[str, str]:
+    return {v["name"]: v["check"] for v in execution["violations"]}
+
+
+@pytest.mark.slow
+def test_the_drifted_hour_flags_the_drifted_amounts_devices_and_cities(
+    demo: tuple[DemoSummary, str, DemoOptions],
+) -> None:
+    data_quality = executions(demo[0], drifted=True)["DataQuality"]
+    assert data_quality["status"] == "CompletedWithViolations"
+    assert flagged(data_quality) == {
+        "Transaction Amount": "baseline_drift_check",
+        "Device Used": "baseline_drift_check",
+        "Customer Location": "categorical_values_check",
+    }
+
+
+@pytest.mark.slow
+def test_the_drifted_hour_degrades_model_quality(demo: tuple[DemoSummary, str, DemoOptions]) -> None:
+    model_quality = executions(demo[0], drifted=True)["ModelQuality"]
+    assert model_quality["status"] == "CompletedWithViolations"
+    assert flagged(model_quality)["accuracy"] == "LessThanThreshold"
+    assert flagged(model_quality)["false_positive_rate"] == "GreaterThanThreshold"
+
+
+@pytest.mark.slow
+def test_the_ordinary_hour_has_no_data_quality_violations(demo: tuple[DemoSummary, str, DemoOptions]) -> None:
+    data_quality = executions(demo[0], drifted=False)["DataQuality"]
+    assert (data_quality["status"], data_quality["violations"]) == ("Completed", [])
+
+
+@pytest.mark.slow
+def test_every_monitor_reads_its_hour_of_capture_and_labels(
+    demo: tuple[DemoSummary, str, DemoOptions],
+) -> None:
+    summary, _, _ = demo
+    for hour in summary.monitoring["hours"]:
+        start = datetime.fromisoformat(hour["hour"])
+        runs = hour["executions"]
+        assert set(runs) == {"DataQuality", "ModelQuality", "ModelBias", "ModelExplainability"}
+        assert {monitor: run["records"] for monitor, run in runs.items()} == dict.fromkeys(runs, HOUR_ROWS)
+        assert runs["DataQuality"]["scheduled"] == (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # -P1D/-PT1H: the execution two hours after the hour reads the day before its last hour
+        assert runs["ModelQuality"]["scheduled"] == (start + timedelta(hours=2)).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
+        assert runs["ModelBias"]["window"] == runs["ModelQuality"]["window"]
+        assert runs["ModelQuality"]["window"]["end"] == (start + timedelta(hours=1)).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
+
+
+@pytest.mark.slow
+def test_results_go_where_the_prod_export_sends_each_monitor(
+    demo: tuple[DemoSummary, str, DemoOptions],
+) -> None:
+    summary, _, options = demo
+    parameters = json.loads(
+        (options.output / "build" / "prod-monitoring-schedule-config-export.json").read_text()
+    )["Parameters"]
+    for hour in summary.monitoring["hours"]:
+        for monitor, execution in hour["executions"].items():
+            assert execution["folder"].startswith(
+                parameters[f"{monitor}MonitoringOutputS3Uri"] + "/fraud-detection-prod/"
+            )
+    assert summary.monitoring["model"].endswith("/models/v1/model.tar.gz")
+
+
+@pytest.mark.slow
+def test_the_html_report_lists_the_drifted_features(demo: tuple[DemoSummary, str, DemoOptions]) -> None:
+    summary, _, _ = demo
+    html = Path(summary.monitoring["report"]).read_text()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<svg.*?</svg>", "", html, flags=re.S)))
+    assert "baseline_drift_check Transaction Amount" in text
+    assert "baseline_drift_check Device Used" in text
+    assert "categorical_values_check Customer Location" in text
+
+
+def test_traffic_is_the_latest_13_oclock_hour_two_hours_past_and_the_same_hour_the_day_before() -> None:
+    clock = ManualClock(datetime(2026, 3, 1, 16, 20, tzinfo=UTC))
     traffic = stream_files(DemoOptions(rows=11, bad_rows=1), world=None, clock=clock)  # type: ignore[arg-type]
-    assert [t.hour.hour for t in traffic] == [12, 13]
+    assert [t.hour for t in traffic] == [
+        datetime(2026, 2, 28, 13, tzinfo=UTC),
+        datetime(2026, 3, 1, 13, tzinfo=UTC),
+    ]
     assert [t.drifted for t in traffic] == [False, True]
     assert [len(t.stream.transactions) for t in traffic] == [6, 5]
-    assert traffic[0].key == "incoming/2026/03/01/12/transactions-20260301-1200.csv"
+    assert traffic[0].key == "incoming/2026/02/28/13/transactions-20260228-1300.csv"
     dates = traffic[1].stream.transactions["Transaction Date"]
     assert dates.str.startswith("2026-03-01 13:").all()
+
+
+def test_before_15_oclock_the_traffic_is_the_previous_days() -> None:
+    clock = ManualClock(datetime(2026, 3, 1, 14, 59, tzinfo=UTC))
+    traffic = stream_files(DemoOptions(rows=4), world=None, clock=clock)  # type: ignore[arg-type]
+    assert [t.hour for t in traffic] == [
+        datetime(2026, 2, 27, 13, tzinfo=UTC),
+        datetime(2026, 2, 28, 13, tzinfo=UTC),
+    ]
 
 
 def test_no_drift_keeps_both_hours_ordinary() -> None:
