@@ -47,6 +47,8 @@ bench: $(VENV)/.installed  ## run the benchmarks (figures go into README.md by h
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-bench.txt
 	$(BIN)/python -m benchmarks.lambda_throughput
 	$(BIN)/python -m benchmarks.monitor_throughput
+	$(BIN)/python -m benchmarks.model_monitors
+	$(BIN)/python -m benchmarks.model_quality_slack
 
 lock: $(VENV)/.installed  ## re-pin requirements*.txt from requirements*.in
 	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements.in -o requirements.txt

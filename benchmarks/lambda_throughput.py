@@ -37,14 +37,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote_plus
+
+from transaction_scoring import contract
+
+from benchmarks._fake_endpoint import ENDPOINT_NAME
+from pipelines.sandbox.aws_emulator import isolated_environment
+from pipelines.sandbox.lambda_runner import LambdaContext, handler_module, s3_event
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "lambda"))
-
-from transaction_scoring import contract  # noqa: E402
-
-from benchmarks._fake_endpoint import ENDPOINT_NAME  # noqa: E402
 
 BUCKET = "bench-transactions"
 REGION = "us-east-1"
@@ -73,27 +73,6 @@ def write_transactions(path: Path, rows: int, seed: int = 7) -> None:
                 f'"{rng.randint(1, 999)} Main Street, {rng.choice(CITIES)}",'
                 f"{int(rng.random() < 0.05)},{rng.randint(1, 365)},{hour}\r\n"
             )
-
-
-def s3_event(bucket: str, key: str) -> dict[str, Any]:
-    """An S3 ObjectCreated notification for one object (key URL-encoded, as S3 sends it)."""
-    return {
-        "Records": [
-            {
-                "eventVersion": "2.1",
-                "eventSource": "aws:s3",
-                "awsRegion": REGION,
-                "eventTime": "2026-11-29T10:00:00.000Z",
-                "eventName": "ObjectCreated:Put",
-                "s3": {
-                    "s3SchemaVersion": "1.0",
-                    "configurationId": "bench",
-                    "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
-                    "object": {"key": quote_plus(key, safe="/"), "size": 0, "sequencer": "0"},
-                },
-            }
-        ]
-    }
 
 
 # -- servers ---------------------------------------------------------------------------------------------
@@ -155,16 +134,7 @@ def fake_endpoint(latency_ms: float) -> Iterator[tuple[str, list[int]]]:
 
 
 def aws_environment(moto_url: str, runtime_url: str) -> dict[str, str]:
-    return {
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_REGION": REGION,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ENDPOINT_URL": moto_url,
-        "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": runtime_url,
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    }
+    return {**isolated_environment(moto_url, REGION), "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": runtime_url}
 
 
 # -- one measured run (in a child process) ---------------------------------------------------------------
@@ -269,7 +239,7 @@ class _ThreadCpu:
 
 def child_main(design: str, key: str) -> None:
     """Runs in the child: one design on one object; prints one JSON line of measurements."""
-    import lambda_function  # imported (with boto3, Powertools) before the memory baseline is taken
+    lambda_function = handler_module()  # imported (with boto3, Powertools) before the memory baseline
     from transaction_scoring import scoring, store
 
     _reset_peak_memory()
@@ -282,8 +252,8 @@ def child_main(design: str, key: str) -> None:
         threads.wrap(scoring, "score_batch", "endpoint calls")
         threads.wrap(store, "find_stored", "DynamoDB calls")
         threads.wrap(store, "write_items", "DynamoDB calls")
-        event = s3_event(BUCKET, key)
-        context = _Context()
+        event = s3_event(BUCKET, [key], region=REGION)
+        context = LambdaContext(function_name="bench")
         main_cpu, cpu, wall = time.thread_time(), time.process_time(), time.perf_counter()
         response = lambda_function.lambda_handler(event, context)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -312,16 +282,6 @@ def child_main(design: str, key: str) -> None:
             }
         )
     )
-
-
-class _Context:
-    function_name = "bench"
-    memory_limit_in_mb = 1769
-    invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:bench"
-    aws_request_id = "bench-request"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 15 * 60 * 1000
 
 
 def _straightforward(key: str) -> dict[str, int]:

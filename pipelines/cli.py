@@ -12,10 +12,15 @@ LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
+# Libraries that log every request at INFO: the AWS SDK, and werkzeug, which serves moto's in-process
+# server (the sandbox's emulator) and logs one line per request it answers.
+NOISY_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer", "sagemaker", "werkzeug")
+
+
 def configure_logging(level: str) -> None:
-    """Log to stderr at ``level``; quiet the AWS SDK's own INFO chatter."""
+    """Log to stderr at ``level``; quiet the INFO chatter of ``NOISY_LOGGERS``."""
     logging.basicConfig(level=level.upper(), format=LOG_FORMAT, stream=sys.stderr, force=True)
-    for noisy in ("botocore", "boto3", "urllib3", "s3transfer", "sagemaker"):
+    for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 

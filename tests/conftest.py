@@ -7,12 +7,15 @@ that need AWS use moto, either in-process (``mock_aws``) or the sandbox's moto s
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from paths import REPO_ROOT, SAGEMAKER_REFERENCE
+from template_linters import CfnLintRun, CheckovReport, run_cfn_lint, run_checkov
 
+from pipelines.cli import NOISY_LOGGERS
 from pipelines.sandbox.aws_emulator import AwsEmulator, isolated_environment, patched_environ
 
 
@@ -20,6 +23,20 @@ from pipelines.sandbox.aws_emulator import AwsEmulator, isolated_environment, pa
 def _no_real_aws() -> Iterator[None]:
     with patched_environ(isolated_environment()):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """A command's ``main`` calls ``configure_logging``, which points the root logger at this test's captured
+    stderr and sets library loggers' levels: put them all back afterwards."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    libraries = {name: logging.getLogger(name).level for name in NOISY_LOGGERS}
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, library_level in libraries.items():
+        logging.getLogger(name).setLevel(library_level)
 
 
 @pytest.fixture(scope="session")
@@ -46,3 +63,15 @@ def repo_root() -> Path:
 def sagemaker_reference() -> Path:
     """SageMaker's real analyzer/Clarify outputs and their inputs (vendored under tests/fixtures)."""
     return SAGEMAKER_REFERENCE
+
+
+@pytest.fixture(scope="session")
+def cfn_lint() -> CfnLintRun:
+    """cfn-lint over every template, once (mark the tests ``template_linters.LINTERS``)."""
+    return run_cfn_lint()
+
+
+@pytest.fixture(scope="session")
+def checkov() -> CheckovReport:
+    """checkov over every template, once (mark the tests ``template_linters.LINTERS``)."""
+    return run_checkov()

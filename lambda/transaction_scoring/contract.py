@@ -80,19 +80,10 @@ CATEGORICAL_FEATURE_COLUMNS: tuple[str, ...] = (
 )
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
-# What a request record holds: the record key plus the model's inputs. Customer ID, personal data and
-# the label are deliberately left out (least data in capture; the label is ground truth, not an input).
-FEATURE_COLUMNS: tuple[str, ...] = (
-    TRANSACTION_AMOUNT,
-    TRANSACTION_DATE,
-    PAYMENT_METHOD,
-    PRODUCT_CATEGORY,
-    QUANTITY,
-    CUSTOMER_AGE,
-    CUSTOMER_LOCATION,
-    DEVICE_USED,
-    ACCOUNT_AGE_DAYS,
-    TRANSACTION_HOUR,
+# What a request record holds: the record key plus the model's inputs, which are every other column but the
+# identifiers, personal data and the label (least data in capture; the label is ground truth, not an input).
+FEATURE_COLUMNS: tuple[str, ...] = tuple(
+    c for c in TRANSACTION_COLUMNS if c not in {*IDENTIFIER_COLUMNS, *PERSONAL_DATA_COLUMNS, LABEL_COLUMN}
 )
 REQUEST_COLUMNS: tuple[str, ...] = (TRANSACTION_ID, *FEATURE_COLUMNS)
 

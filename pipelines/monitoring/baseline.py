@@ -60,6 +60,7 @@ from pipelines.monitoring.model_quality import (
     suggest_baseline,
     with_model_predictions,
 )
+from pipelines.monitoring.result_files import CONSTRAINTS, STATISTICS
 from pipelines.monitoring.tabular import read_csv_table
 from pipelines.storage import Storage, join_location
 
@@ -177,6 +178,8 @@ class BaselineOptions:
     has_header: bool | None = None  # None: detect
     headers: tuple[str, ...] | None = None
     label: str | None = None
+    # Not model inputs (record keys, personal data): not profiled, and no feature of the bias flip test or
+    # of explainability.
     exclude: tuple[str, ...] = ()
     # Profiled and checked, but their distribution is not compared with the baseline (e.g. the hour of day,
     # which in an hourly window is a single value by construction).
@@ -408,8 +411,8 @@ def _data_quality(
     folder = join_location(output, FOLDERS[MonitorType.DATA_QUALITY])
     constraints = without_drift_check(files.constraints, no_drift_check)
     return {
-        "Statistics": storage.write_json(join_location(folder, "statistics.json"), files.statistics),
-        "Constraints": storage.write_json(join_location(folder, "constraints.json"), constraints),
+        "Statistics": storage.write_json(join_location(folder, STATISTICS), files.statistics),
+        "Constraints": storage.write_json(join_location(folder, CONSTRAINTS), constraints),
     }
 
 
@@ -596,7 +599,7 @@ def make_baselines(
         assert table is not None
         assert model is not None
         written[MonitorType.MODEL_EXPLAINABILITY] = _explainability(
-            table, options, not_inputs, model, storage, output
+            table, options, [*not_inputs, *options.exclude], model, storage, output
         )
 
     drift = {SECTIONS[monitor]: _sources(files) for monitor, files in written.items()}
@@ -701,7 +704,7 @@ def _bias(
         and config.probability_threshold is None
     ):
         config = replace(config, probability_threshold=options.probability_threshold)
-    baseline = suggest_bias_baseline(table, config, predictions)
+    baseline = suggest_bias_baseline(table, config, predictions, excluded_columns=options.exclude)
     return baseline.write(storage, join_location(output, FOLDERS[MonitorType.MODEL_BIAS]))
 
 

@@ -216,7 +216,11 @@ def _baseline_parser(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--headers", help="Column names for a header-less CSV, comma-separated.")
     parser.add_argument("--label", help="The label column (never profiled for data quality).")
-    parser.add_argument("--exclude", help="Columns not profiled for data quality, comma-separated.")
+    parser.add_argument(
+        "--exclude",
+        help="Columns that are not model inputs (record keys, personal data), comma-separated: not profiled "
+        "for data quality, not features of the bias flip test or of explainability.",
+    )
     parser.add_argument(
         "--no-drift-check",
         help="Columns whose distribution is not compared with the baseline (e.g. the hour of day in hourly "

@@ -44,7 +44,6 @@ from pipelines.deploy.stage_config import GROUND_TRUTH_INPUT
 from pipelines.errors import UserError
 from pipelines.monitoring.baseline import DRIFT_CHECK_BASELINES_FILE, FOLDERS, SECTIONS
 from pipelines.monitoring.bias import BiasAnalysisConfig, PredictionColumns, Stage, evaluate_bias
-from pipelines.monitoring.bias.monitor import CONFIG_FILE as BIAS_CONFIG_FILE
 from pipelines.monitoring.capture_reader import (
     PREDICTED_LABEL,
     PREDICTED_PROBABILITY,
@@ -73,7 +72,8 @@ from pipelines.monitoring.ground_truth_merge import (
 )
 from pipelines.monitoring.model_quality import ModelQualityColumns, ModelQualityConfig, ProblemType, evaluate
 from pipelines.monitoring.model_quality.constraints import ConstraintsError, problem_type_of
-from pipelines.monitoring.report.discovery import ANALYSIS, STATISTICS, VIOLATIONS, split_location
+from pipelines.monitoring.report.discovery import split_location
+from pipelines.monitoring.result_files import ANALYSIS, ANALYSIS_CONFIG, CONSTRAINTS, STATISTICS, VIOLATIONS
 from pipelines.monitoring.summary import (
     COMPLETED,
     COMPLETED_WITH_VIOLATIONS,
@@ -121,13 +121,13 @@ class BaselineFiles:
 
 # The files of the ``baseline`` command's layout each monitor runs with (bias drift: the post-training one).
 BASELINE_LAYOUT: Mapping[MonitorType, Mapping[str, tuple[str, ...]]] = {
-    MonitorType.DATA_QUALITY: {"statistics": ("statistics.json",), "constraints": ("constraints.json",)},
-    MonitorType.MODEL_QUALITY: {"constraints": ("constraints.json",)},
+    MonitorType.DATA_QUALITY: {"statistics": (STATISTICS,), "constraints": (CONSTRAINTS,)},
+    MonitorType.MODEL_QUALITY: {"constraints": (CONSTRAINTS,)},
     MonitorType.MODEL_BIAS: {
-        "config": (BIAS_CONFIG_FILE,),
+        "config": (ANALYSIS_CONFIG,),
         "constraints": (Stage.POST_TRAINING.value, ANALYSIS),
     },
-    MonitorType.MODEL_EXPLAINABILITY: {"config": ("analysis_config.json",), "constraints": (ANALYSIS,)},
+    MonitorType.MODEL_EXPLAINABILITY: {"config": (ANALYSIS_CONFIG,), "constraints": (ANALYSIS,)},
 }
 
 
@@ -677,7 +677,13 @@ def _bias(settings: RunSettings, baseline: _Baseline, data: _WindowData) -> _Com
         else PredictionColumns(label=PREDICTED_LABEL)
     )
     result = evaluate_bias(
-        records, config, baseline.constraints, predictions=predictions, tolerance=settings.bias_tolerance
+        records,
+        config,
+        baseline.constraints,
+        predictions=predictions,
+        # The record key identifies a record; it is no model input (the flip test would refuse it as text).
+        excluded_columns=[settings.record_id_field],
+        tolerance=settings.bias_tolerance,
     )
     return _Computed(result.write, result.violations, {"evaluated_records": result.rows_used})
 

@@ -27,10 +27,10 @@ from typing import Any
 from pipelines.__version__ import __version__
 from pipelines.deploy.monitors import MonitorType
 from pipelines.monitoring.report.results import ExecutionStatus
+from pipelines.monitoring.result_files import SUMMARY
 from pipelines.storage import Storage, join_location
 from pipelines.timewindow import TimeWindow, format_utc, hour_partition
 
-SUMMARY_FILE = "summary.json"
 SUMMARY_VERSION = "1.0"
 TOOL = f"pipelines.monitoring {__version__}"
 # Enough to find the cause; a broken producer can make thousands of bad lines.
@@ -95,4 +95,4 @@ class ExecutionSummary:
 
     def write(self, storage: Storage, folder: str) -> str:
         """Write ``summary.json`` into the execution folder; returns its location."""
-        return storage.write_json(join_location(folder, SUMMARY_FILE), self.to_json())
+        return storage.write_json(join_location(folder, SUMMARY), self.to_json())

@@ -29,34 +29,36 @@ LAMBDA_DIR = Path(__file__).resolve().parents[2] / "lambda"
 FUNCTION_NAME = "transaction-scoring"
 
 
+def s3_record(
+    bucket: str, key: str, *, event_name: str = "ObjectCreated:Put", region: str = REGION
+) -> dict[str, Any]:
+    """One record of an S3 event notification for ``key`` of ``bucket`` (the key URL-encoded, as S3 sends
+    it: spaces as ``+``)."""
+    return {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": region,
+        "eventTime": utc_now().strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "eventName": event_name,
+        "userIdentity": {"principalId": "AWS:SANDBOX"},
+        "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+        "responseElements": {"x-amz-request-id": "SANDBOX", "x-amz-id-2": "SANDBOX"},
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "configurationId": "transaction-scoring-trigger",
+            "bucket": {
+                "name": bucket,
+                "ownerIdentity": {"principalId": "SANDBOX"},
+                "arn": f"arn:aws:s3:::{bucket}",
+            },
+            "object": {"key": quote_plus(key, safe="/"), "size": 0, "sequencer": "0"},
+        },
+    }
+
+
 def s3_event(bucket: str, keys: Sequence[str], *, region: str = REGION) -> dict[str, Any]:
     """An ``ObjectCreated:Put`` notification for ``keys`` of ``bucket``."""
-    now = utc_now().strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    return {
-        "Records": [
-            {
-                "eventVersion": "2.1",
-                "eventSource": "aws:s3",
-                "awsRegion": region,
-                "eventTime": now,
-                "eventName": "ObjectCreated:Put",
-                "userIdentity": {"principalId": "AWS:SANDBOX"},
-                "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-                "responseElements": {"x-amz-request-id": "SANDBOX", "x-amz-id-2": "SANDBOX"},
-                "s3": {
-                    "s3SchemaVersion": "1.0",
-                    "configurationId": "transaction-scoring-trigger",
-                    "bucket": {
-                        "name": bucket,
-                        "ownerIdentity": {"principalId": "SANDBOX"},
-                        "arn": f"arn:aws:s3:::{bucket}",
-                    },
-                    "object": {"key": quote_plus(key, safe="/"), "size": 0, "sequencer": "0"},
-                },
-            }
-            for key in keys
-        ]
-    }
+    return {"Records": [s3_record(bucket, key, region=region) for key in keys]}
 
 
 @dataclass

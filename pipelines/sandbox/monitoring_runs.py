@@ -37,7 +37,8 @@ from pipelines.monitoring.cli import MONITOR_NAMES, main
 from pipelines.monitoring.execution import StageExport
 from pipelines.monitoring.ground_truth_merge import capture_window
 from pipelines.monitoring.report.documents import parse_violations
-from pipelines.monitoring.summary import SUMMARY_FILE, execution_folder
+from pipelines.monitoring.result_files import SUMMARY
+from pipelines.monitoring.summary import execution_folder
 from pipelines.s3uri import S3Uri
 from pipelines.storage import Storage, join_location
 from pipelines.timewindow import HOUR, TimeWindow, format_utc
@@ -172,7 +173,7 @@ def outcomes(
         )
         for monitor in run.monitors:
             folder = execution_folder(stage.export.output(monitor) or "", endpoint, monitor, run.window.end)
-            location = join_location(folder, SUMMARY_FILE)
+            location = join_location(folder, SUMMARY)
             summary = storage.read_json(location)
             violations = parse_violations(summary, location)
             entry["executions"][monitor.value] = {

@@ -30,9 +30,11 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import unquote
 
+# The account named in "endpoint not found": the emulator's (moto's default account).
+from pipelines.sandbox.aws_emulator import ACCOUNT_ID
+
 _log = logging.getLogger(__name__)
 
-ACCOUNT_ID = "123456789012"  # the account named in "endpoint not found", like moto's default account
 _INVOCATIONS_PATH_PREFIX = "/endpoints/"
 _INVOCATIONS_PATH_SUFFIX = "/invocations"
 # Request headers of InvokeEndpoint (botocore's service model, input shape members with location "header").

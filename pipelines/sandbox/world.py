@@ -50,6 +50,7 @@ _NAME = re.compile(r"^[a-z0-9](-*[a-z0-9])*$")
 _MAX_NAME = 63
 VARIANT_NAME = "AllTraffic"
 INSTANCE_TYPE = "ml.m5.large"
+APPROVED = "Approved"  # a package's ModelApprovalStatus that deploys
 
 
 class WorldError(UserError):
@@ -118,6 +119,13 @@ class WorldSettings:
     def endpoint_name(self, stage: Stage) -> str:
         return f"{self.project_name}-{stage.value}"
 
+    def deployment_names(self, stage: Stage, version_label: str) -> DeploymentNames:
+        """The names ModelDeploy gives a stage's endpoint, endpoint config and model for a version."""
+        endpoint = self.endpoint_name(stage)
+        return DeploymentNames(
+            endpoint, f"{endpoint}-config-{version_label}", f"{endpoint}-model-{version_label}"
+        )
+
     def bucket(self, kind: BucketKind) -> str:
         return f"{self.project_name}-{self.project_id}-{kind.value}"
 
@@ -149,6 +157,13 @@ class WorldSettings:
             ModelVersionSpec("v1", self.seed * 1000 + 1, start, 31),
             ModelVersionSpec("v2", self.seed * 1000 + 2, start + timedelta(days=31), 28),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentNames:
+    endpoint: str
+    endpoint_config: str
+    model: str
 
 
 class PackageReference(StrEnum):
@@ -229,6 +244,10 @@ class StageDeployment:
     model_name: str
     version: ModelVersion
     package_reference: PackageReference
+
+    @property
+    def names(self) -> DeploymentNames:
+        return DeploymentNames(self.endpoint_name, self.endpoint_config_name, self.model_name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,7 +348,18 @@ def build_world(
     with progress.step(f"Register both versions, Approved, in model package group {settings.package_group}"):
         create_package_group(clients.sagemaker, settings)
         for label, version in list(versions.items()):
-            arn = register_package(clients.sagemaker, settings, version)
+            arn = register_package(
+                clients.sagemaker,
+                settings,
+                artifact_uri=version.artifact_uri,
+                baselines=version.baselines,
+                description=f"fraud model {label}, trained on {len(version.training)} rows",
+                metadata={
+                    "version": label,
+                    "training_data": version.training_data_uri,
+                    "training_seed": str(version.spec.data_seed),
+                },
+            )
             versions[label] = replace(version, package_arn=arn)
             progress.note(f"{label}: {arn}")
     stages: dict[Stage, StageDeployment] = {}
@@ -338,10 +368,24 @@ def build_world(
         stages[Stage.STAGING] = _deployment(settings, Stage.STAGING, v2, PackageReference.CONTAINER)
         stages[Stage.PROD] = _deployment(settings, Stage.PROD, v1, PackageReference.TAG)
         for deployment in stages.values():
-            create_model(clients.sagemaker, settings, deployment, execution_role_arn)
+            create_model(
+                clients.sagemaker,
+                settings,
+                model_name=deployment.model_name,
+                package_arn=deployment.version.package_arn,
+                artifact_uri=deployment.version.artifact_uri,
+                reference=deployment.package_reference,
+                role_arn=execution_role_arn,
+            )
     with progress.step("Create the endpoints with data capture"):
         for deployment in stages.values():
-            create_endpoint(clients.sagemaker, settings, deployment, kms_key_arn)
+            create_endpoint(
+                clients.sagemaker,
+                deployment.names,
+                deployment.stage,
+                data_capture_config(settings, kms_key_arn),
+                kms_key_arn,
+            )
             progress.note(f"{deployment.endpoint_name} runs {deployment.version.spec.label}")
     return World(settings, kms_key_arn, monitor_role_arn, execution_role_arn, versions, stages)
 
@@ -349,12 +393,12 @@ def build_world(
 def _deployment(
     settings: WorldSettings, stage: Stage, version: ModelVersion, reference: PackageReference
 ) -> StageDeployment:
-    endpoint = settings.endpoint_name(stage)
+    names = settings.deployment_names(stage, version.spec.label)
     return StageDeployment(
         stage=stage,
-        endpoint_name=endpoint,
-        endpoint_config_name=f"{endpoint}-config-{version.spec.label}",
-        model_name=f"{endpoint}-model-{version.spec.label}",
+        endpoint_name=names.endpoint,
+        endpoint_config_name=names.endpoint_config,
+        model_name=names.model,
         version=version,
         package_reference=reference,
     )
@@ -372,10 +416,25 @@ def create_kms_key(kms: Any, settings: WorldSettings) -> str:
     return str(key["Arn"])
 
 
-def create_bucket(s3: Any, bucket: str, region: str, kms_key_arn: str) -> None:
+def create_bucket(s3: Any, bucket: str, region: str, kms_key_arn: str | None = None) -> None:
+    """A private bucket, encrypted with ``kms_key_arn`` by default (without one: S3's own SSE-S3)."""
     # us-east-1 takes no LocationConstraint (and refuses one that names it).
     location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
     s3.create_bucket(Bucket=bucket, **location)
+    if kms_key_arn is not None:
+        _encrypt_by_default(s3, bucket, kms_key_arn)
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+
+
+def _encrypt_by_default(s3: Any, bucket: str, kms_key_arn: str) -> None:
     s3.put_bucket_encryption(
         Bucket=bucket,
         ServerSideEncryptionConfiguration={
@@ -390,25 +449,22 @@ def create_bucket(s3: Any, bucket: str, region: str, kms_key_arn: str) -> None:
             ]
         },
     )
-    s3.put_public_access_block(
-        Bucket=bucket,
-        PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True,
-            "IgnorePublicAcls": True,
-            "BlockPublicPolicy": True,
-            "RestrictPublicBuckets": True,
-        },
+
+
+def create_predictions_table(dynamodb: Any, table_name: str, kms_key_arn: str | None = None) -> None:
+    """The table ``lambda/template.yml`` creates: key ``TransactionID``, on demand, KMS (when a key is
+    given; else DynamoDB's own encryption), TTL on leases."""
+    encryption = (
+        {}
+        if kms_key_arn is None
+        else {"SSESpecification": {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": kms_key_arn}}
     )
-
-
-def create_predictions_table(dynamodb: Any, table_name: str, kms_key_arn: str) -> None:
-    """The table ``lambda/template.yml`` creates: key ``TransactionID``, on demand, KMS, TTL on leases."""
     dynamodb.create_table(
         TableName=table_name,
         BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": store.TRANSACTION_ID, "AttributeType": "S"}],
         KeySchema=[{"AttributeName": store.TRANSACTION_ID, "KeyType": "HASH"}],
-        SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": kms_key_arn},
+        **encryption,
     )
     dynamodb.update_time_to_live(
         TableName=table_name,
@@ -456,80 +512,98 @@ def create_package_group(sagemaker: Any, settings: WorldSettings) -> None:
     )
 
 
-def register_package(sagemaker: Any, settings: WorldSettings, version: ModelVersion) -> str:
-    """Register ``version`` as an Approved package with its baselines; returns the package ARN."""
+def register_package(
+    sagemaker: Any,
+    settings: WorldSettings,
+    *,
+    artifact_uri: str,
+    baselines: RegisteredBaselines,
+    description: str,
+    metadata: Mapping[str, str] | None = None,
+    approval_status: str = APPROVED,
+) -> str:
+    """Register a model version in the project's package group with its baselines; returns its ARN."""
     request: dict[str, Any] = {
         "ModelPackageGroupName": settings.package_group,
-        "ModelPackageDescription": (
-            f"fraud model {version.spec.label}, trained on {len(version.training)} rows"
-        ),
-        "ModelApprovalStatus": "Approved",
+        "ModelPackageDescription": description,
+        "ModelApprovalStatus": approval_status,
         "InferenceSpecification": {
-            "Containers": [{"Image": settings.inference_image, "ModelDataUrl": version.artifact_uri}],
+            "Containers": [{"Image": settings.inference_image, "ModelDataUrl": artifact_uri}],
             "SupportedContentTypes": [contract.CONTENT_TYPE],
             "SupportedResponseMIMETypes": [contract.ACCEPT],
             "SupportedRealtimeInferenceInstanceTypes": [INSTANCE_TYPE],
         },
-        "DriftCheckBaselines": dict(version.baselines.drift_check_baselines),
-        "CustomerMetadataProperties": {
-            "version": version.spec.label,
-            "training_data": version.training_data_uri,
-            "training_seed": str(version.spec.data_seed),
-        },
+        "DriftCheckBaselines": dict(baselines.drift_check_baselines),
     }
-    if version.baselines.model_metrics:
-        request["ModelMetrics"] = dict(version.baselines.model_metrics)
+    if metadata:
+        request["CustomerMetadataProperties"] = dict(metadata)
+    if baselines.model_metrics:
+        request["ModelMetrics"] = dict(baselines.model_metrics)
     return str(sagemaker.create_model_package(**request)["ModelPackageArn"])
 
 
-def create_model(sagemaker: Any, settings: WorldSettings, deployment: StageDeployment, role_arn: str) -> None:
-    """A SageMaker model naming its package in its container, or in a tag (see ``PackageReference``)."""
-    version = deployment.version
-    if deployment.package_reference is PackageReference.CONTAINER:
+def create_model(
+    sagemaker: Any,
+    settings: WorldSettings,
+    *,
+    model_name: str,
+    package_arn: str,
+    artifact_uri: str,
+    reference: PackageReference,
+    role_arn: str,
+) -> None:
+    """A SageMaker model naming ``package_arn`` in its container, or in a tag (see ``PackageReference``)."""
+    if reference is PackageReference.CONTAINER:
         sagemaker.create_model(
-            ModelName=deployment.model_name,
-            ExecutionRoleArn=role_arn,
-            Containers=[{"ModelPackageName": version.package_arn}],
+            ModelName=model_name, ExecutionRoleArn=role_arn, Containers=[{"ModelPackageName": package_arn}]
         )
         return
     sagemaker.create_model(
-        ModelName=deployment.model_name,
+        ModelName=model_name,
         ExecutionRoleArn=role_arn,
-        PrimaryContainer={"Image": settings.inference_image, "ModelDataUrl": version.artifact_uri},
-        Tags=[{"Key": "ModelPackageArn", "Value": version.package_arn}],
+        PrimaryContainer={"Image": settings.inference_image, "ModelDataUrl": artifact_uri},
+        Tags=[{"Key": "ModelPackageArn", "Value": package_arn}],
     )
 
 
-def data_capture_config(settings: WorldSettings, kms_key_arn: str) -> dict[str, Any]:
+def data_capture_config(settings: WorldSettings, kms_key_arn: str | None = None) -> dict[str, Any]:
     """Capture requests and responses; the contract's JSON is captured as text (encoding JSON)."""
-    return {
+    config: dict[str, Any] = {
         "EnableCapture": True,
         "InitialSamplingPercentage": settings.capture_sampling_percentage,
         "DestinationS3Uri": settings.capture_uri,
-        "KmsKeyId": kms_key_arn,
         "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
         "CaptureContentTypeHeader": {"JsonContentTypes": [contract.CONTENT_TYPE]},
     }
+    if kms_key_arn is not None:
+        config["KmsKeyId"] = kms_key_arn
+    return config
 
 
 def create_endpoint(
-    sagemaker: Any, settings: WorldSettings, deployment: StageDeployment, kms_key_arn: str
+    sagemaker: Any,
+    names: DeploymentNames,
+    stage: Stage,
+    capture_config: Mapping[str, Any],
+    kms_key_arn: str | None = None,
 ) -> None:
+    """The endpoint config (one variant, data capture) and the endpoint of one stage."""
+    encryption = {} if kms_key_arn is None else {"KmsKeyId": kms_key_arn}
     sagemaker.create_endpoint_config(
-        EndpointConfigName=deployment.endpoint_config_name,
+        EndpointConfigName=names.endpoint_config,
         ProductionVariants=[
             {
                 "VariantName": VARIANT_NAME,
-                "ModelName": deployment.model_name,
+                "ModelName": names.model,
                 "InitialInstanceCount": 1,
                 "InstanceType": INSTANCE_TYPE,
             }
         ],
-        DataCaptureConfig=data_capture_config(settings, kms_key_arn),
-        KmsKeyId=kms_key_arn,
+        DataCaptureConfig=dict(capture_config),
+        **encryption,
     )
     sagemaker.create_endpoint(
-        EndpointName=deployment.endpoint_name,
-        EndpointConfigName=deployment.endpoint_config_name,
-        Tags=[{"Key": "sagemaker:deployment-stage", "Value": deployment.stage.value}],
+        EndpointName=names.endpoint,
+        EndpointConfigName=names.endpoint_config,
+        Tags=[{"Key": "sagemaker:deployment-stage", "Value": stage.value}],
     )

@@ -1,9 +1,12 @@
-"""A small Model Registry world in moto for the deployment tests.
+"""A small Model Registry world in moto for the deployment tests, built with the sandbox's world functions.
 
 Two Approved versions of the project's package group, each with its own baselines in S3; staging runs the
 newer one (model names its package in its container), prod the older one (model names it in a
-``ModelPackageArn`` tag), as the project's deploy stage does. Each piece is a function so a test can build
-the variation it needs (no endpoint, a missing baseline, a malformed tag, ...).
+``ModelPackageArn`` tag), as the project's deploy stage does. Names, requests and capture settings are the
+sandbox's (``pipelines.sandbox.world``); what differs is that no model is trained: the packages point at
+hand-made baseline files, which name their version so a test can tell whose baselines a stage got. Each
+piece is a method so a test can build the variation it needs (no endpoint, a missing baseline, a malformed
+tag, ...).
 """
 
 from __future__ import annotations
@@ -17,23 +20,32 @@ from transaction_scoring import contract
 
 from pipelines.deploy.flow import DeployOptions, StageRequest
 from pipelines.deploy.image_uris import MonitorImages
+from pipelines.sandbox.aws_emulator import ACCOUNT_ID
+from pipelines.sandbox.world import (
+    APPROVED,
+    BucketKind,
+    PackageReference,
+    RegisteredBaselines,
+    Stage,
+    WorldSettings,
+    create_bucket,
+    create_endpoint,
+    create_model,
+    create_package_group,
+    data_capture_config,
+    register_package,
+)
+from pipelines.storage import Storage
 
-PROJECT = "fraud"
-PROJECT_ID = "p-abc123"
-GROUP = f"{PROJECT}-{PROJECT_ID}"
-REGION = "us-east-1"
-ROLE = "arn:aws:iam::123456789012:role/model-monitor"
-BASELINE_BUCKET = "fraud-baselines"
-OUTPUT_BUCKET = "fraud-monitoring"
-IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/fraud-model:1"
-
-FULL_CAPTURE = {
-    "EnableCapture": True,
-    "InitialSamplingPercentage": 100,
-    "DestinationS3Uri": f"s3://{OUTPUT_BUCKET}/capture",
-    "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
-    "CaptureContentTypeHeader": {"JsonContentTypes": [contract.CONTENT_TYPE]},
-}
+SETTINGS = WorldSettings(project_name="fraud", project_id="p-abc123")
+PROJECT = SETTINGS.project_name
+PROJECT_ID = SETTINGS.project_id
+GROUP = SETTINGS.package_group
+REGION = SETTINGS.region
+ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/{SETTINGS.monitor_role_name}"
+BASELINE_BUCKET = SETTINGS.bucket(BucketKind.ARTIFACTS)
+OUTPUT_BUCKET = SETTINGS.bucket(BucketKind.MONITORING)
+FULL_CAPTURE = data_capture_config(SETTINGS)
 
 
 def baseline_documents(version: str) -> dict[str, Any]:
@@ -119,40 +131,30 @@ class World:
 
     def create_buckets(self) -> None:
         for bucket in (BASELINE_BUCKET, OUTPUT_BUCKET):
-            self.s3.create_bucket(Bucket=bucket)
+            create_bucket(self.s3, bucket, REGION)
 
     def upload_baselines(self, version: str) -> None:
+        storage = Storage(self.s3)
         for name, document in baseline_documents(version).items():
-            self.s3.put_object(
-                Bucket=BASELINE_BUCKET, Key=f"{version}/{name}", Body=json.dumps(document).encode()
-            )
+            storage.write_json(uri(version, name), document)
 
     def create_group(self) -> None:
-        self.sagemaker.create_model_package_group(ModelPackageGroupName=GROUP)
+        create_package_group(self.sagemaker, SETTINGS)
 
     def register(
-        self,
-        version: str,
-        *,
-        status: str = "Approved",
-        drift_check: dict[str, Any] | None = None,
-        model_metrics: dict[str, Any] | None = None,
+        self, version: str, *, status: str = APPROVED, drift_check: dict[str, Any] | None = None
     ) -> str:
-        kwargs: dict[str, Any] = {
-            "ModelPackageGroupName": GROUP,
-            "ModelApprovalStatus": status,
-            "InferenceSpecification": {
-                "Containers": [
-                    {"Image": IMAGE, "ModelDataUrl": f"s3://{BASELINE_BUCKET}/{version}/model.tar.gz"}
-                ],
-                "SupportedContentTypes": [contract.CONTENT_TYPE],
-                "SupportedResponseMIMETypes": [contract.ACCEPT],
-            },
-            "DriftCheckBaselines": drift_check_baselines(version) if drift_check is None else drift_check,
-        }
-        if model_metrics is not None:
-            kwargs["ModelMetrics"] = model_metrics
-        arn = self.sagemaker.create_model_package(**kwargs)["ModelPackageArn"]
+        """Register package ``version`` with its baselines (or ``drift_check`` as DriftCheckBaselines)."""
+        arn = register_package(
+            self.sagemaker,
+            SETTINGS,
+            artifact_uri=uri(version, "model.tar.gz"),
+            baselines=RegisteredBaselines(
+                drift_check_baselines(version) if drift_check is None else drift_check
+            ),
+            description=f"fraud model {version}",
+            approval_status=status,
+        )
         self.packages[version] = arn
         return arn
 
@@ -161,43 +163,27 @@ class World:
         stage: str,
         version: str,
         *,
-        style: str = "container",
+        reference: PackageReference = PackageReference.CONTAINER,
         capture: dict[str, Any] | None = None,
         tag_value: str | None = None,
     ) -> str:
-        """Create model, endpoint config and endpoint ``fraud-{stage}`` running package ``version``."""
-        model_name = f"{PROJECT}-{stage}-model-{version}"
-        if style == "container":
-            self.sagemaker.create_model(
-                ModelName=model_name,
-                Containers=[{"ModelPackageName": self.packages[version]}],
-                ExecutionRoleArn=ROLE,
-            )
-        else:
-            self.sagemaker.create_model(
-                ModelName=model_name,
-                PrimaryContainer={
-                    "Image": IMAGE,
-                    "ModelDataUrl": f"s3://{BASELINE_BUCKET}/{version}/model.tar.gz",
-                },
-                ExecutionRoleArn=ROLE,
-                Tags=[{"Key": "ModelPackageArn", "Value": tag_value or self.packages[version]}],
-            )
-        config_name = f"{PROJECT}-{stage}-config-{version}"
-        self.sagemaker.create_endpoint_config(
-            EndpointConfigName=config_name,
-            ProductionVariants=[
-                {
-                    "VariantName": "AllTraffic",
-                    "ModelName": model_name,
-                    "InstanceType": "ml.m5.large",
-                    "InitialInstanceCount": 1,
-                }
-            ],
-            DataCaptureConfig=FULL_CAPTURE if capture is None else capture,
+        """Model, endpoint config and endpoint ``fraud-{stage}`` running package ``version``; the model names
+        it as ``reference`` says (a tag holding ``tag_value`` instead of the ARN, if given)."""
+        names = SETTINGS.deployment_names(Stage(stage), version)
+        package_arn = self.packages[version]
+        if reference is PackageReference.TAG and tag_value is not None:
+            package_arn = tag_value
+        create_model(
+            self.sagemaker,
+            SETTINGS,
+            model_name=names.model,
+            package_arn=package_arn,
+            artifact_uri=uri(version, "model.tar.gz"),
+            reference=reference,
+            role_arn=ROLE,
         )
-        self.sagemaker.create_endpoint(EndpointName=f"{PROJECT}-{stage}", EndpointConfigName=config_name)
-        return model_name
+        create_endpoint(self.sagemaker, names, Stage(stage), FULL_CAPTURE if capture is None else capture)
+        return names.model
 
     def object_keys(self) -> dict[str, set[str]]:
         return {
@@ -214,8 +200,8 @@ def standard_world(sagemaker: Any, s3: Any) -> World:
     for version in ("v1", "v2"):
         world.upload_baselines(version)
         world.register(version)
-    world.deploy("staging", "v2", style="container")
-    world.deploy("prod", "v1", style="tag")
+    world.deploy("staging", "v2", reference=PackageReference.CONTAINER)
+    world.deploy("prod", "v1", reference=PackageReference.TAG)
     return world
 
 

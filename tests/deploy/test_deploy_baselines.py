@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from registry_world import drift_check_baselines, metrics_source
+from registry_world import drift_check_baselines, metrics_source, uri
 
 from pipelines.deploy.baselines import BaselineSource, RegistryFile, parameter_files, resolve_baselines
 from pipelines.deploy.errors import RegistryError
@@ -16,8 +16,8 @@ def test_drift_check_baselines_are_used_when_the_config_gives_none() -> None:
     resolved = resolve_baselines({}, {"DriftCheckBaselines": drift_check_baselines("v3")}, ARN)
     assert {r.source for r in resolved.values()} == {BaselineSource.DRIFT_CHECK_BASELINES}
     assert parameter_files(resolved[MonitorType.DATA_QUALITY]) == {
-        BaselineFile.CONSTRAINTS: "s3://fraud-baselines/v3/data_quality/constraints.json",
-        BaselineFile.STATISTICS: "s3://fraud-baselines/v3/data_quality/statistics.json",
+        BaselineFile.CONSTRAINTS: uri("v3", "data_quality/constraints.json"),
+        BaselineFile.STATISTICS: uri("v3", "data_quality/statistics.json"),
     }
 
 

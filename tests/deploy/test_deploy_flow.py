@@ -23,6 +23,7 @@ from pipelines.deploy.flow import StageRequest, deploy, stack_tags_from_project,
 from pipelines.deploy.monitors import MonitorType
 from pipelines.deploy.stage_config import read_stage_config
 from pipelines.errors import StorageError
+from pipelines.sandbox.world import PackageReference
 
 
 def run(aws, configs, tmp_path, **overrides):
@@ -102,7 +103,7 @@ def test_a_missing_baseline_switches_only_that_monitor_off_with_a_warning(
     world.upload_baselines("v3")
     world.register("v3", drift_check=dcb)
     world.sagemaker.delete_endpoint(EndpointName="fraud-prod")
-    world.deploy("prod", "v3", style="tag")
+    world.deploy("prod", "v3", reference=PackageReference.TAG)
     with caplog.at_level(logging.WARNING):
         result = run(aws, configs, tmp_path)
     prod = exported(tmp_path, "prod")["Parameters"]
@@ -123,7 +124,7 @@ def test_strict_turns_a_missing_baseline_into_an_error_and_writes_nothing(
 ) -> None:
     world.register("v3", drift_check={})
     world.sagemaker.delete_endpoint(EndpointName="fraud-prod")
-    world.deploy("prod", "v3", style="container")
+    world.deploy("prod", "v3", reference=PackageReference.CONTAINER)
     before = world.object_keys()
     with pytest.raises(BaselineError) as error:
         run(aws, configs, tmp_path, strict=True)

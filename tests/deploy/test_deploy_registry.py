@@ -16,6 +16,7 @@ from pipelines.deploy.registry import (
     newest_approved,
     resolve_stage_package,
 )
+from pipelines.sandbox.world import PackageReference
 
 
 def test_each_stage_resolves_the_package_deployed_on_its_own_endpoint(world: World) -> None:
@@ -95,7 +96,7 @@ def test_a_model_tag_that_is_not_a_package_arn_is_a_registry_error(aws) -> None:
     world = World(aws.sagemaker, aws.s3)
     world.create_group()
     world.register("v1")
-    world.deploy("prod", "v1", style="tag", tag_value="fraud-v1")
+    world.deploy("prod", "v1", reference=PackageReference.TAG, tag_value="fraud-v1")
     with pytest.raises(
         RegistryError, match="tag ModelPackageArn is 'fraud-v1': expected a model package ARN"
     ):
@@ -130,7 +131,7 @@ def test_a_tag_pointing_to_an_unknown_package_is_a_registry_error(aws) -> None:
     world.create_group()
     world.register("v1")
     ghost = world.packages["v1"].replace("/1", "/9")
-    world.deploy("prod", "v1", style="tag", tag_value=ghost)
+    world.deploy("prod", "v1", reference=PackageReference.TAG, tag_value=ghost)
     with pytest.raises(
         RegistryError,
         match=f"model fraud-prod-model-v1 on endpoint fraud-prod references model package {ghost}",

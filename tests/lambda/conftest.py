@@ -1,8 +1,9 @@
 """Fixtures of the scoring Lambda's tests (the world itself is in scoring_world.py).
 
-Each test gets a clean moto account (``mock_aws``) and a fresh fake model; the runtime server, the test's own
-clients and the function's cached clients are shared by all tests, because creating boto3 clients is what
-would otherwise dominate the run time.
+Each test gets a clean moto account (``mock_aws``) holding the bucket and the predictions table, made by the
+sandbox's world functions as lambda/template.yml makes them, and a fresh fake model; the runtime server, the
+test's own clients and the function's cached clients are shared by all tests, because creating boto3 clients
+is what would otherwise dominate the run time.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import pytest
 from moto import mock_aws
 from scoring_world import BUCKET, ENDPOINT, REGION, TABLE, FakeFraudModel, ScoringWorld
 
+from pipelines.sandbox.lambda_runner import handler_module
 from pipelines.sandbox.runtime_server import RuntimeServer
+from pipelines.sandbox.world import create_bucket, create_predictions_table
 
 
 @pytest.fixture(scope="session")
@@ -36,8 +39,7 @@ def test_clients() -> tuple[Any, Any]:
 def scoring_world(
     monkeypatch: pytest.MonkeyPatch, scoring_runtime: RuntimeServer, test_clients: tuple[Any, Any]
 ) -> Iterator[ScoringWorld]:
-    import lambda_function
-
+    lambda_function = handler_module()
     model = FakeFraudModel()
     scoring_runtime.add_endpoint(ENDPOINT, model)
     scoring_runtime.reset_counts()
@@ -54,13 +56,8 @@ def scoring_world(
         monkeypatch.setenv(name, value)
     s3, dynamodb = test_clients
     with mock_aws():
-        s3.create_bucket(Bucket=BUCKET)
-        dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "TransactionID", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "TransactionID", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_bucket(s3, BUCKET, REGION)
+        create_predictions_table(dynamodb, TABLE)
         # Powertools Logger writes JSON lines to the stream it was created with; read them from ours.
         log_stream = io.StringIO()
         handler = lambda_function.logger.registered_handler

@@ -1,8 +1,9 @@
 """The scoring Lambda's test world: S3 and DynamoDB in moto (in-process), the endpoint on the local runtime.
 
 ``scoring_world`` (fixture in conftest.py) gives each test a bucket, the predictions table and a fake fraud
-endpoint behind ``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME``, plus helpers to upload CSVs, build S3 events exactly
-as S3 sends them (keys URL-encoded) and call ``lambda_function.lambda_handler``.
+endpoint behind ``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME``, plus helpers to upload CSVs and call
+``lambda_function.lambda_handler``. S3 events, the Lambda context and the handler's import come from the
+sandbox (``pipelines.sandbox.lambda_runner``), which runs the function the same way.
 """
 
 from __future__ import annotations
@@ -10,26 +11,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote_plus
 
 import pytest
+from transaction_scoring import contract
+from transaction_scoring.rows import RESERVED_ID_PREFIX
+from transaction_scoring.store import from_dynamodb
 
+from pipelines.sandbox import lambda_runner
+from pipelines.sandbox.lambda_runner import LambdaContext, handler_module
 from pipelines.sandbox.runtime_server import EndpointFault, Invocation, InvocationResult, RuntimeServer
-
-# lambda/ is the function's deployment package: its handler module sits at the top of it.
-LAMBDA_DIR = Path(__file__).resolve().parents[2] / "lambda"
-if str(LAMBDA_DIR) not in sys.path:
-    sys.path.insert(0, str(LAMBDA_DIR))
-
-from transaction_scoring import contract  # noqa: E402
-from transaction_scoring.rows import RESERVED_ID_PREFIX  # noqa: E402
-from transaction_scoring.store import from_dynamodb  # noqa: E402
 
 BUCKET = "fraud-transactions"
 TABLE = "fraud-predictions-test"
@@ -84,53 +78,17 @@ def csv_text(
 
 
 def s3_record(bucket: str, key: str, event_name: str = "ObjectCreated:Put") -> dict[str, Any]:
-    """One record of an S3 event notification, with the key URL-encoded the way S3 encodes it."""
-    return {
-        "eventVersion": "2.1",
-        "eventSource": "aws:s3",
-        "awsRegion": REGION,
-        "eventTime": "2026-11-29T10:00:00.000Z",
-        "eventName": event_name,
-        "userIdentity": {"principalId": "AWS:EXAMPLE"},
-        "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-        "responseElements": {"x-amz-request-id": "EXAMPLE", "x-amz-id-2": "EXAMPLE"},
-        "s3": {
-            "s3SchemaVersion": "1.0",
-            "configurationId": "scoring-trigger",
-            "bucket": {
-                "name": bucket,
-                "ownerIdentity": {"principalId": "EXAMPLE"},
-                "arn": f"arn:aws:s3:::{bucket}",
-            },
-            "object": {
-                "key": quote_plus(key, safe="/"),
-                "size": 1,
-                "eTag": "0",
-                "sequencer": "0A1B2C3D4E5F678901",
-            },
-        },
-    }
+    """One record of an S3 event notification (the sandbox's, in the tests' region)."""
+    return lambda_runner.s3_record(bucket, key, event_name=event_name, region=REGION)
 
 
 def s3_event(*keys: str, bucket: str = BUCKET) -> dict[str, Any]:
-    return {"Records": [s3_record(bucket, key) for key in keys]}
+    """An ``ObjectCreated:Put`` notification for ``keys`` of the test bucket."""
+    return lambda_runner.s3_event(bucket, keys, region=REGION)
 
 
-@dataclass
-class LambdaContextStub:
-    """The attributes of Lambda's context object that the function and Powertools read."""
-
-    aws_request_id: str = "request-1"
-    remaining_ms: int = 600_000
-    function_name: str = "transaction-scoring"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 1769
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:transaction-scoring"
-    log_group_name: str = "/aws/lambda/transaction-scoring"
-    log_stream_name: str = "2026/11/29/[$LATEST]0123456789"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
+# The first invocation's request ID; a test that plays Lambda's retry passes another.
+FIRST_REQUEST = LambdaContext(aws_request_id="request-1")
 
 
 @dataclass
@@ -188,10 +146,8 @@ class ScoringWorld:
         for name, value in variables.items():
             self.monkeypatch.setenv(name, value)
 
-    def invoke(self, event: Mapping[str, Any], context: LambdaContextStub | None = None) -> dict[str, Any]:
-        import lambda_function
-
-        result: dict[str, Any] = lambda_function.lambda_handler(dict(event), context or LambdaContextStub())
+    def invoke(self, event: Mapping[str, Any], context: LambdaContext | None = None) -> dict[str, Any]:
+        result: dict[str, Any] = handler_module().lambda_handler(dict(event), context or FIRST_REQUEST)
         for file in result["files"]:  # every row read ends in exactly one outcome
             outcomes = ("rows_rejected", "rows_already_stored", "rows_stored", "rows_failed")
             assert file["rows_read"] == sum(file[outcome] for outcome in outcomes), file
@@ -201,10 +157,9 @@ class ScoringWorld:
         """The clients the handler uses (cached per container), e.g. to inject faults with event hooks."""
         import os
 
-        import lambda_function
         from transaction_scoring.settings import Settings
 
-        return lambda_function.clients_for(Settings.from_environ(os.environ), os.environ)
+        return handler_module().clients_for(Settings.from_environ(os.environ), os.environ)
 
     def log_lines(self) -> list[dict[str, Any]]:
         """The JSON log lines Powertools Logger wrote so far in this test."""

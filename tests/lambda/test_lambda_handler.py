@@ -13,7 +13,6 @@ from scoring_world import (
     BUCKET,
     ENDPOINT,
     TABLE,
-    LambdaContextStub,
     ScoringWorld,
     csv_text,
     s3_event,
@@ -22,6 +21,8 @@ from scoring_world import (
 )
 from transaction_scoring import contract, store
 from transaction_scoring.errors import ConfigurationError, EventError, RowsFailed
+
+from pipelines.sandbox.lambda_runner import LambdaContext
 
 
 def _file(world: ScoringWorld, key: str, rows: int, **csv_options: Any) -> str:
@@ -276,7 +277,7 @@ def test_a_reuploaded_file_with_an_id_moved_to_another_line_rejects_it_as_a_dupl
         key, csv_text([transaction(3), transaction(2), transaction(1)])
     )  # same key, new content
 
-    response = scoring_world.invoke(s3_event(key), LambdaContextStub(aws_request_id="request-2"))
+    response = scoring_world.invoke(s3_event(key), LambdaContext(aws_request_id="request-2"))
 
     assert (response["rows_stored"], response["rows_already_stored"], response["rows_rejected"]) == (1, 1, 1)
     (rejected,) = scoring_world.output_rows(f"rejected/{key}")
@@ -310,7 +311,7 @@ def test_a_replayed_event_neither_calls_the_endpoint_nor_changes_stored_items(
     before = scoring_world.items()
     requests_before = len(scoring_world.model.invocations)
 
-    response = scoring_world.invoke(s3_event(key), LambdaContextStub(aws_request_id="request-2"))
+    response = scoring_world.invoke(s3_event(key), LambdaContext(aws_request_id="request-2"))
 
     assert response["statusCode"] == 200
     assert (response["rows_read"], response["rows_already_stored"], response["rows_stored"]) == (12, 12, 0)
@@ -476,10 +477,10 @@ def test_running_out_of_time_stops_reading_and_the_retry_continues(scoring_world
     key = _file(scoring_world, "incoming/long.csv", 250)
 
     with pytest.raises(RowsFailed, match="stopped after line 101"):
-        scoring_world.invoke(s3_event(key), LambdaContextStub(remaining_ms=20_000))
+        scoring_world.invoke(s3_event(key), LambdaContext(timeout_s=20))
     assert len(scoring_world.items()) == 100
 
-    response = scoring_world.invoke(s3_event(key), LambdaContextStub(aws_request_id="request-2"))
+    response = scoring_world.invoke(s3_event(key), LambdaContext(aws_request_id="request-2"))
     assert (response["rows_already_stored"], response["rows_stored"]) == (100, 150)
 
 

@@ -7,21 +7,18 @@ function is checked on its own properties, which is what the SAM transform turns
 from __future__ import annotations
 
 import ast
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cloud_radar.cf.unit import Template
+from template_linters import LINTERS, CfnLintRun, CheckovReport
 from transaction_scoring.settings import ENVIRONMENT, Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LAMBDA_DIR = REPO_ROOT / "lambda"
 TEMPLATE = LAMBDA_DIR / "template.yml"
-CHECKOV = os.environ.get("CHECKOV", str(REPO_ROOT / ".venv-checkov" / "bin" / "checkov"))
 REGION, ACCOUNT = "eu-west-1", "555555555555"  # cloud-radar's default account
 PARAMETERS = {"EndpointName": "fraud-detection-prod", "InputBucketName": "acme-transactions"}
 
@@ -47,39 +44,24 @@ def _function(stack: Any) -> dict[str, Any]:
 # -- linters -------------------------------------------------------------------------------------------
 
 
+@LINTERS
 @pytest.mark.slow
-def test_cfn_lint_reports_nothing() -> None:
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "cfn-lint"), str(TEMPLATE)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+def test_cfn_lint_reports_nothing(cfn_lint: CfnLintRun) -> None:
+    assert cfn_lint.findings(TEMPLATE) == []
+    assert cfn_lint.stderr == ""
 
 
+@LINTERS
 @pytest.mark.slow
-def test_checkov_reports_no_failed_check_and_every_skip_says_why() -> None:
-    if not Path(CHECKOV).exists():
-        pytest.fail(f"checkov not found at {CHECKOV}: run `make setup` or set CHECKOV")
-    result = subprocess.run(
-        [CHECKOV, "--skip-download", "--framework", "cloudformation", "-f", str(TEMPLATE), "-o", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        # No network here: skip the guideline download and PyPI's update check (each waits on DNS otherwise).
-        env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"},
-    )
-    report = json.loads(result.stdout)
-    assert report["summary"]["failed"] == 0, report["results"].get("failed_checks")
-    assert report["summary"]["passed"] > 0
+def test_checkov_reports_no_failed_check_and_every_skip_says_why(checkov: CheckovReport) -> None:
+    assert checkov.checks("failed", TEMPLATE) == []
+    assert checkov.checks("passed", TEMPLATE) != []
     skipped = {
         check["check_id"]: check["check_result"]["suppress_comment"]
-        for check in report["results"]["skipped_checks"]
+        for check in checkov.checks("skipped", TEMPLATE)
     }
     assert sorted(skipped) == ["CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_173", "CKV_AWS_18"]
     assert all(len(reason) > 60 for reason in skipped.values())
-    assert result.returncode == 0
 
 
 # -- the function --------------------------------------------------------------------------------------

@@ -13,11 +13,9 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import logging
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -26,8 +24,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from paths import CLARIFY_REFERENCE_CONFIG
 from transaction_scoring.contract import (
+    FEATURE_COLUMNS,
+    IDENTIFIER_COLUMNS,
     LABEL_COLUMN,
+    PERSONAL_DATA_COLUMNS,
     TRANSACTION_ID,
     Prediction,
     encode_request,
@@ -40,6 +42,8 @@ from pipelines.ground_truth import GroundTruthRecord, ground_truth_file_key
 from pipelines.model import FraudModel, TrainingSettings, train_fraud_model
 from pipelines.monitoring.baseline import BaselineOptions, make_baselines
 from pipelines.monitoring.cli import main
+from pipelines.monitoring.report.calculations import feature_distance, stated_drift_distance
+from pipelines.monitoring.report.documents import parse_data_quality_statistics
 from pipelines.sandbox.data import Drift, GeneratorSettings, generate_transactions, request_records
 from pipelines.storage import Storage, join_location
 from pipelines.timewindow import parse_utc
@@ -48,23 +52,13 @@ ENDPOINT = "fraud-prod"
 START, END = "2026-11-29T13:00:00Z", "2026-11-29T14:00:00Z"
 HOUR_FOLDER = "2026/11/29/14"  # the execution's scheduled hour: the window's end
 JSON_CAPTURE = {"application/json": CaptureEncoding.JSON}
-PERSONAL_AND_IDS = "Transaction ID,Customer ID,IP Address,Shipping Address,Billing Address"
+PERSONAL_AND_IDS = ",".join((*IDENTIFIER_COLUMNS, *PERSONAL_DATA_COLUMNS))  # what the endpoint never gets
 SCHEDULES = {
     "DataQuality": f"{ENDPOINT}-DataQuality",
     "ModelQuality": f"{ENDPOINT}-ModelQuality",
     "ModelBias": f"{ENDPOINT}-ModelBias",
     "ModelExplainability": f"{ENDPOINT}-ModelExplainability",
 }
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """``main`` points the root logger at this test's captured stderr: put the logger back afterwards."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 # -- the world -----------------------------------------------------------------------------------------------
@@ -253,16 +247,7 @@ def test_baseline_with_a_clarify_config_reproduces_clarifys_pre_training_analysi
     sagemaker_reference: Path, tmp_path: Path
 ) -> None:
     reference = sagemaker_reference / "sagemaker-sdk-clarify-check"
-    config = {
-        "dataset_type": "text/csv",
-        "headers": ["Label", "F1", "F2", "F3", "F4"],
-        "label": "Label",
-        "label_values_or_threshold": [1],
-        "facet": [{"name_or_index": "F1", "value_or_threshold": [0.5]}],
-        "group_variable": "F2",
-        "methods": {"pre_training_bias": {"methods": "all"}},
-    }
-    (tmp_path / "analysis_config.json").write_text(json.dumps(config))
+    (tmp_path / "analysis_config.json").write_text(json.dumps(CLARIFY_REFERENCE_CONFIG))
     code = main(
         [
             "baseline",
@@ -319,18 +304,7 @@ def test_baseline_lists_every_file_in_the_registrys_drift_check_baselines_shape(
 
 def test_data_quality_baseline_profiles_neither_the_label_nor_the_excluded_columns(world: World) -> None:
     statistics = read(world.baseline / "data-quality" / "statistics.json")
-    assert [f["name"] for f in statistics["features"]] == [
-        "Transaction Amount",
-        "Transaction Date",
-        "Payment Method",
-        "Product Category",
-        "Quantity",
-        "Customer Age",
-        "Customer Location",
-        "Device Used",
-        "Account Age Days",
-        "Transaction Hour",
-    ]
+    assert [f["name"] for f in statistics["features"]] == list(FEATURE_COLUMNS)
 
 
 def test_bias_baseline_thresholds_the_models_percent_probabilities(world: World) -> None:
@@ -341,6 +315,25 @@ def test_bias_baseline_thresholds_the_models_percent_probabilities(world: World)
         "post_training_bias_metrics"
     ]
     assert [entry["value_or_threshold"] for entry in post["facets"]["Device Used"]] == ["mobile"]
+
+
+def flip_test_problem(analysis: dict[str, Any], facet: str) -> str:
+    """Why the flip test (FT) could not run: the fraud data has text features, which FT refuses."""
+    [metric] = [
+        m
+        for entry in analysis["post_training_bias_metrics"]["facets"][facet]
+        for m in entry["metrics"]
+        if m["name"] == "FT"
+    ]
+    return str(metric["error"])
+
+
+def test_bias_baseline_takes_no_excluded_column_for_a_feature(world: World) -> None:
+    analysis = read(world.baseline / "bias" / "post_training_bias" / "analysis.json")
+    problem = flip_test_problem(analysis, "Device Used")
+    assert problem.startswith("FlipTest does not support non-numeric columns (")
+    assert "Payment Method" in problem  # a real text feature
+    assert [c for c in PERSONAL_AND_IDS.split(",") if c in problem] == []
 
 
 def test_baseline_asked_for_a_monitor_without_its_inputs_names_what_is_missing(
@@ -411,6 +404,25 @@ def test_run_on_drifted_traffic_finds_the_drifted_features(drifted_run: Run) -> 
     }
 
 
+def test_the_reports_drift_distance_is_the_one_the_runs_violation_states(
+    world: World, drifted_run: Run
+) -> None:
+    execution = folder(drifted_run.output, "DataQuality")
+    baseline = parse_data_quality_statistics(
+        read(world.baseline / "data-quality" / "statistics.json"), "base"
+    )
+    current = parse_data_quality_statistics(read(execution / "statistics.json"), "current")
+    stated = {
+        v["feature_name"]: stated_drift_distance(v["description"])
+        for v in read(execution / "constraint_violations.json")["violations"]
+        if v["constraint_check_type"] == "baseline_drift_check"
+    }
+    assert set(stated) == {"Transaction Amount", "Device Used"}  # a number and a string
+    assert {
+        name: feature_distance(baseline.feature(name), current.feature(name)) for name in stated
+    } == stated
+
+
 def test_run_on_traffic_from_a_broken_model_finds_the_degraded_model_quality(drifted_run: Run) -> None:
     violations = read(folder(drifted_run.output, "ModelQuality") / "constraint_violations.json")["violations"]
     assert {"auc", "accuracy", "precision"} <= {v["metric_name"] for v in violations}
@@ -453,6 +465,13 @@ def test_bias_drift_is_computed_on_the_post_training_metrics_of_the_baseline_fac
     assert list(analysis) == ["version", "post_training_bias_metrics"]
     [group] = analysis["post_training_bias_metrics"]["facets"]["Device Used"]
     assert group["value_or_threshold"] == "mobile"
+
+
+def test_bias_drift_does_not_take_the_record_key_for_a_feature(drifted_run: Run) -> None:
+    analysis = read(folder(drifted_run.output, "ModelBias") / "analysis.json")
+    problem = flip_test_problem(analysis, "Device Used")
+    assert "Payment Method" in problem
+    assert TRANSACTION_ID not in problem
 
 
 def test_run_on_clean_traffic_finds_no_violations(world: World, tmp_path: Path) -> None:
@@ -671,8 +690,8 @@ def test_an_explain_endpoint_that_breaks_the_contract_fails_only_explainability(
     args = ["--monitors", "data-quality,explainability", "--explain-endpoint", "fraud-shadow"]
     code = main(run_args(world.clean, tmp_path, *args, baseline=world.baseline))
     assert code == 2
-    # (the in-process moto server's werkzeug logger also writes to stderr)
-    [line] = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    # one line: the in-process moto server's per-request log lines (werkzeug, INFO) are kept quiet
+    [line] = capsys.readouterr().err.splitlines()
     assert line.startswith("error: ModelExplainability: endpoint fraud-shadow: response body is not JSON")
     assert read(folder(tmp_path, "ModelExplainability") / "summary.json")["status"] == "Failed"
     assert read(folder(tmp_path, "DataQuality") / "summary.json")["status"] == "Completed"

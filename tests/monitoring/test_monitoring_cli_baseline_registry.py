@@ -4,13 +4,16 @@ features whose distribution is not compared, and ``ModelMetrics`` (run in-proces
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from transaction_scoring.contract import LABEL_COLUMN, TRANSACTION_HOUR
+from transaction_scoring.contract import (
+    IDENTIFIER_COLUMNS,
+    LABEL_COLUMN,
+    PERSONAL_DATA_COLUMNS,
+    TRANSACTION_HOUR,
+)
 
 from pipelines.model import FraudModel, TrainingSettings, train_fraud_model
 from pipelines.monitoring.baseline import BaselineOptions, contract_predictor, make_baselines
@@ -19,7 +22,7 @@ from pipelines.monitoring.data_quality.constraints import read_constraints
 from pipelines.sandbox.data import GeneratorSettings, generate_transactions
 from pipelines.storage import Storage
 
-NOT_INPUTS = "Transaction ID,Customer ID,IP Address,Shipping Address,Billing Address"
+NOT_INPUTS = ",".join((*IDENTIFIER_COLUMNS, *PERSONAL_DATA_COLUMNS))
 ANOTHER_ENDPOINT = {
     "model_name": "churn-model",
     "instance_type": "ml.c5.xlarge",
@@ -28,16 +31,6 @@ ANOTHER_ENDPOINT = {
     "accept_type": "text/csv",
     "probability": 0,
 }
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """``main`` points the root logger at this test's captured stderr: put the logger back afterwards."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 @pytest.fixture(scope="module")

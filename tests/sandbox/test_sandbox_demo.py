@@ -36,6 +36,10 @@ from pipelines.sandbox.endpoint import ManualClock, ModelEndpoint
 from pipelines.sandbox.runtime_server import Invocation
 from pipelines.storage import Storage
 
+# One worker runs the whole module, so the module's demo run happens once (xdist would otherwise run it on
+# each worker that gets one of these tests).
+pytestmark = pytest.mark.xdist_group("sandbox-demo")
+
 SMALL = {"rows": 600, "training_rows": 2000, "bad_rows": 2}
 HOUR_ROWS = 300
 

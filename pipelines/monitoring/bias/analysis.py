@@ -32,9 +32,10 @@ from pipelines.monitoring.bias.facets import (
     positive_index,
 )
 from pipelines.monitoring.bias.metrics import BiasInputs, BiasMetricError, Stage, metrics_for
+from pipelines.monitoring.result_files import CLARIFY_VERSION
 from pipelines.monitoring.tabular import require_columns
 
-ANALYSIS_VERSION = "1.0"
+ANALYSIS_VERSION = CLARIFY_VERSION
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,11 +29,8 @@ from pipelines.monitoring.bias.config import BiasAnalysisConfig
 from pipelines.monitoring.bias.drift import check_bias_drift
 from pipelines.monitoring.bias.metrics import Stage
 from pipelines.monitoring.ground_truth_merge import GROUND_TRUTH_COLUMN
+from pipelines.monitoring.result_files import ANALYSIS, ANALYSIS_CONFIG, write_clarify_results
 from pipelines.storage import Storage, join_location
-
-CONFIG_FILE = "analysis_config.json"
-ANALYSIS_FILE = "analysis.json"
-VIOLATIONS_FILE = "constraint_violations.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,13 +45,11 @@ class BiasBaseline:
     def write(self, storage: Storage, output: str) -> dict[str, str]:
         """Write the files; returns where each went, keyed like ``DriftCheckBaselines.Bias``."""
         written = {
-            "ConfigFile": storage.write_json(join_location(output, CONFIG_FILE), self.config.to_json())
+            "ConfigFile": storage.write_json(join_location(output, ANALYSIS_CONFIG), self.config.to_json())
         }
         names = {Stage.PRE_TRAINING: "PreTrainingConstraints", Stage.POST_TRAINING: "PostTrainingConstraints"}
         for stage, analysis in self.analyses.items():
-            written[names[stage]] = storage.write_json(
-                join_location(output, stage.value, ANALYSIS_FILE), analysis
-            )
+            written[names[stage]] = storage.write_json(join_location(output, stage.value, ANALYSIS), analysis)
         return written
 
 
@@ -65,12 +60,28 @@ def merge_analyses(*analyses: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def not_features(table: pl.DataFrame, excluded_columns: Sequence[str] = ()) -> list[str]:
+    """Columns that are not model inputs: our metadata (``__*``) and ``excluded_columns`` (record keys,
+    personal data), like Clarify's ``excluded_columns``, which are not sent to the model
+    (https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-processing-job-configure-analysis.html)."""
+    excluded = set(excluded_columns)
+    return [c for c in table.columns if c.startswith("__") or c in excluded]
+
+
 def suggest_bias_baseline(
-    table: pl.DataFrame, config: BiasAnalysisConfig, predictions: PredictionColumns | None
+    table: pl.DataFrame,
+    config: BiasAnalysisConfig,
+    predictions: PredictionColumns | None,
+    *,
+    excluded_columns: Sequence[str] = (),
 ) -> BiasBaseline:
-    """One analysis per configured stage (post-training needs ``predictions``)."""
+    """One analysis per configured stage (post-training needs ``predictions``); ``excluded_columns`` are
+    not features (see ``not_features``)."""
+    excluded = not_features(table, excluded_columns)
     analyses = {
-        stage: bias_analysis(table, config, stages=[stage], predictions=predictions).document
+        stage: bias_analysis(
+            table, config, stages=[stage], predictions=predictions, excluded_columns=excluded
+        ).document
         for stage in Stage
         if config.stage_methods(stage) is not None
     }
@@ -85,13 +96,7 @@ class BiasResult:
     rows_dropped: int
 
     def write(self, storage: Storage, output: str) -> list[str]:
-        return [
-            storage.write_json(join_location(output, ANALYSIS_FILE), self.analysis),
-            storage.write_json(
-                join_location(output, VIOLATIONS_FILE),
-                {"version": ANALYSIS_VERSION, "violations": self.violations},
-            ),
-        ]
+        return write_clarify_results(storage, output, self.analysis, self.violations)
 
 
 def labels_as_numbers(table: pl.DataFrame, column: str) -> pl.DataFrame:
@@ -113,20 +118,19 @@ def evaluate_bias(
     *,
     predictions: PredictionColumns,
     label_column: str = GROUND_TRUTH_COLUMN,
-    excluded_columns: Sequence[str] | None = None,
+    excluded_columns: Sequence[str] = (),
     tolerance: float = 0.0,
 ) -> BiasResult:
     """One bias-drift execution over captured records merged with ground truth.
 
     Column kinds (categorical/continuous) are taken from the baseline when there is one, so a small window
     cannot flip a facet from "value" to "threshold" semantics (Clarify re-infers them from each dataset).
-    Metadata columns (``__*``) are not features. ``tolerance``: see ``check_bias_drift``.
+    Metadata columns (``__*``) and ``excluded_columns`` (e.g. the record key) are not features.
+    ``tolerance``: see ``check_bias_drift``.
     """
     table = labels_as_numbers(table, label_column) if label_column in table.columns else table
     stages = [stage for stage in Stage if config.stage_methods(stage) is not None]
-    excluded = (
-        [c for c in table.columns if c.startswith("__")] if excluded_columns is None else excluded_columns
-    )
+    excluded = not_features(table, excluded_columns)
     analysis = bias_analysis(
         table,
         config,

@@ -24,8 +24,9 @@ import numpy as np
 import numpy.typing as npt
 
 from pipelines.errors import UserError
+from pipelines.monitoring.result_files import CLARIFY_VERSION
 
-ANALYSIS_VERSION = "1.0"
+ANALYSIS_VERSION = CLARIFY_VERSION
 DEFAULT_LABEL = "label0"
 METHOD_KEY = "kernel_shap"
 

@@ -23,7 +23,6 @@ import numpy.typing as npt
 import polars as pl
 
 from pipelines.monitoring.explainability.attribution import (
-    ANALYSIS_VERSION,
     AggregationMethod,
     explanations_document,
     global_attributions,
@@ -36,12 +35,10 @@ from pipelines.monitoring.explainability.drift import (
 )
 from pipelines.monitoring.explainability.kernel_shap import PredictFunction, ShapValues, kernel_shap
 from pipelines.monitoring.explainability.model import ProbabilityModel, TreeContributionModel
+from pipelines.monitoring.result_files import ANALYSIS, ANALYSIS_CONFIG, write_clarify_results
 from pipelines.monitoring.tabular import require_columns
 from pipelines.storage import Storage, join_location
 
-CONFIG_FILE = "analysis_config.json"
-ANALYSIS_FILE = "analysis.json"
-VIOLATIONS_FILE = "constraint_violations.json"
 DEFAULT_BACKGROUND_ROWS = 10
 
 
@@ -97,8 +94,8 @@ class ExplainabilityBaseline:
     def write(self, storage: Storage, output: str) -> dict[str, str]:
         """Write the files; returns where each went, keyed like ``DriftCheckBaselines.Explainability``."""
         return {
-            "ConfigFile": storage.write_json(join_location(output, CONFIG_FILE), self.config.to_json()),
-            "Constraints": storage.write_json(join_location(output, ANALYSIS_FILE), self.analysis),
+            "ConfigFile": storage.write_json(join_location(output, ANALYSIS_CONFIG), self.config.to_json()),
+            "Constraints": storage.write_json(join_location(output, ANALYSIS), self.analysis),
         }
 
 
@@ -154,13 +151,7 @@ class ExplainabilityResult:
     records: int
 
     def write(self, storage: Storage, output: str) -> list[str]:
-        return [
-            storage.write_json(join_location(output, ANALYSIS_FILE), self.analysis),
-            storage.write_json(
-                join_location(output, VIOLATIONS_FILE),
-                {"version": ANALYSIS_VERSION, "violations": self.violations},
-            ),
-        ]
+        return write_clarify_results(storage, output, self.analysis, self.violations)
 
 
 def evaluate_explainability(

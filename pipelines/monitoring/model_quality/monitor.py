@@ -24,12 +24,9 @@ from pipelines.monitoring.model_quality.statistics import (
     ModelQualityConfig,
     model_quality_statistics,
 )
+from pipelines.monitoring.result_files import CONSTRAINTS, STATISTICS, VIOLATIONS
 from pipelines.monitoring.tabular import require_columns
 from pipelines.storage import Storage, join_location
-
-STATISTICS_FILE = "statistics.json"
-CONSTRAINTS_FILE = "constraints.json"
-VIOLATIONS_FILE = "constraint_violations.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +73,8 @@ class ModelQualityBaseline:
 
     def write(self, storage: Storage, output: str) -> list[str]:
         return [
-            storage.write_json(join_location(output, STATISTICS_FILE), self.statistics),
-            storage.write_json(join_location(output, CONSTRAINTS_FILE), self.constraints),
+            storage.write_json(join_location(output, STATISTICS), self.statistics),
+            storage.write_json(join_location(output, CONSTRAINTS), self.constraints),
         ]
 
 
@@ -92,8 +89,8 @@ class ModelQualityResult:
 
     def write(self, storage: Storage, output: str) -> list[str]:
         return [
-            storage.write_json(join_location(output, STATISTICS_FILE), self.statistics),
-            storage.write_json(join_location(output, VIOLATIONS_FILE), {"violations": self.violations}),
+            storage.write_json(join_location(output, STATISTICS), self.statistics),
+            storage.write_json(join_location(output, VIOLATIONS), {"violations": self.violations}),
         ]
 
 

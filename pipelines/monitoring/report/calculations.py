@@ -2,14 +2,19 @@
 
 They order and annotate what the monitors found; they never overrule a monitor's verdict (the violations
 file says what violated, these say by how much, to rank the worst offenders and to draw the plots).
+
+Drift distances are the data-quality monitor's: the distance a ``baseline_drift_check`` violation states
+(what the execution measured), else the monitor's own calculation on the files' KLL sketches (numbers) or
+category counts (strings), and only for files without them an estimate from the 10 histogram buckets.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 
-from pipelines.monitoring.data_quality.distances import linf_distance
+from pipelines.monitoring.data_quality.distances import ks_distance, linf_distance
 from pipelines.monitoring.explainability.drift import ndcg as monitor_ndcg
 from pipelines.monitoring.report.results import FeatureStatistics, NumericBucket
 
@@ -62,8 +67,21 @@ def categorical_distance(baseline: FeatureStatistics, current: FeatureStatistics
     return linf_distance(b, 1.0, c, 1.0)
 
 
-def feature_distance(baseline: FeatureStatistics | None, current: FeatureStatistics) -> float | None:
-    """Distance between a feature's baseline and current distributions, from the files' buckets."""
+def monitor_distance(baseline: FeatureStatistics | None, current: FeatureStatistics) -> float | None:
+    """The distance the data-quality monitor computes for these two files (``checks.measure_drift``):
+    Kolmogorov-Smirnov on the KLL sketches, L-infinity on the category counts; None without them."""
+    if baseline is None or baseline.summary is None or current.summary is None:
+        return None
+    b, c = baseline.summary, current.summary
+    if b.sample is not None and c.sample is not None:
+        return ks_distance(b.sample, c.sample)
+    if b.categories is not None and c.categories is not None:
+        return linf_distance(b.categories, b.num_present, c.categories, c.num_present)
+    return None
+
+
+def bucket_distance(baseline: FeatureStatistics | None, current: FeatureStatistics) -> float | None:
+    """An estimate from the buckets the files list, for files without the monitor's sketches."""
     if baseline is None:
         return None
     if baseline.buckets and current.buckets:
@@ -71,6 +89,28 @@ def feature_distance(baseline: FeatureStatistics | None, current: FeatureStatist
     if baseline.categories and current.categories:
         return categorical_distance(baseline, current)
     return None
+
+
+def feature_distance(baseline: FeatureStatistics | None, current: FeatureStatistics) -> float | None:
+    """Distance between a feature's baseline and current distributions: the monitor's, else the estimate."""
+    measured = monitor_distance(baseline, current)
+    return measured if measured is not None else bucket_distance(baseline, current)
+
+
+# The analyzer's wording ("Baseline drift distance: 0.15 exceeds threshold: 0.1"), which ours follows
+# (``data_quality.checks.baseline_drift_check``); the ChiSquared method states a p-value instead.
+_DRIFT_DISTANCE = re.compile(r"^Baseline drift distance: (?P<distance>[-+0-9.eE]+) exceeds threshold")
+
+
+def stated_drift_distance(description: str) -> float | None:
+    """The distance a ``baseline_drift_check`` violation states, or None when it states none."""
+    match = _DRIFT_DISTANCE.match(description)
+    if match is None:
+        return None
+    try:
+        return float(match.group("distance"))
+    except ValueError:
+        return None
 
 
 def ranks(values: Mapping[str, float]) -> dict[str, int]:

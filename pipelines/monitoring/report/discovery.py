@@ -13,12 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePath
 
+from pipelines.monitoring.result_files import ANALYSIS, STATISTICS, SUMMARY, VIOLATIONS
 from pipelines.s3uri import S3Uri, is_s3_uri
 
-SUMMARY = "summary.json"
-STATISTICS = "statistics.json"
-VIOLATIONS = "constraint_violations.json"
-ANALYSIS = "analysis.json"
 RESULT_FILES = (SUMMARY, STATISTICS, VIOLATIONS, ANALYSIS)
 
 

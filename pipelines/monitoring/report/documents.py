@@ -10,15 +10,18 @@ naming the location, the key, the bad value and what is allowed.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from pipelines.errors import UserError
 from pipelines.monitoring.bias.metrics import Stage
+from pipelines.monitoring.data_quality.errors import StatisticsFormatError
+from pipelines.monitoring.data_quality.statistics import FeatureSummary, read_statistics
 from pipelines.monitoring.data_quality.types import CheckType
 from pipelines.monitoring.model_quality.constraints import ComparisonOperator
 from pipelines.monitoring.model_quality.statistics import ProblemType
@@ -40,6 +43,8 @@ from pipelines.monitoring.report.results import (
     Violation,
 )
 from pipelines.timewindow import parse_utc
+
+logger = logging.getLogger(__name__)
 
 
 class DocumentError(UserError):
@@ -285,14 +290,25 @@ def parse_violations(doc: Any, location: str) -> tuple[Violation, ...]:
 def parse_data_quality_statistics(doc: Any, location: str) -> DataQualityStatistics:
     doc = _dict(doc, location, "the document")
     dataset = _object(doc.get("dataset"))
+    summaries = _monitor_summaries(doc, location)
     features = []
     for index, raw in enumerate(_list(doc.get("features"), location, "features")):
-        features.append(
-            _parse_feature(_dict(raw, location, f"features[{index}]"), location, f"features[{index}].")
-        )
+        feature = _parse_feature(_dict(raw, location, f"features[{index}]"), location, f"features[{index}].")
+        features.append(replace(feature, summary=summaries.get(feature.name)))
     return DataQualityStatistics(
         item_count=number(dataset.get("item_count"), location, "dataset.item_count"), features=tuple(features)
     )
+
+
+def _monitor_summaries(doc: dict[str, Any], location: str) -> Mapping[str, FeatureSummary]:
+    """The data-quality monitor's own reading of the file (KLL sketches, category counts), so that the
+    report measures distances with the monitor's code; empty when the monitor would refuse the file (the
+    report still shows it, with distances estimated from the buckets, and says so)."""
+    try:
+        return read_statistics(doc, where=location).features
+    except StatisticsFormatError as error:
+        logger.info("%s: distances from the buckets: %s", location, "; ".join(error.problems))
+        return {}
 
 
 def _parse_feature(raw: dict[str, Any], location: str, path: str) -> FeatureStatistics:

@@ -23,14 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pipelines.errors import UserError
-from pipelines.monitoring.report.discovery import (
-    ANALYSIS,
-    STATISTICS,
-    SUMMARY,
-    VIOLATIONS,
-    ExecutionFolder,
-    find_execution_folders,
-)
+from pipelines.monitoring.report.discovery import ExecutionFolder, find_execution_folders
 from pipelines.monitoring.report.documents import (
     MONITOR_OF_KIND,
     DocumentError,
@@ -56,6 +49,7 @@ from pipelines.monitoring.report.results import (
     Violation,
 )
 from pipelines.monitoring.report.views import Report, Series, build_section
+from pipelines.monitoring.result_files import ANALYSIS, STATISTICS, SUMMARY, VIOLATIONS
 from pipelines.s3uri import is_s3_uri
 from pipelines.storage import Storage
 

@@ -20,6 +20,7 @@ from enum import StrEnum
 from pipelines.deploy.monitors import MonitorType
 from pipelines.monitoring.bias.facets import interval_threshold
 from pipelines.monitoring.bias.metrics import Stage
+from pipelines.monitoring.data_quality.statistics import FeatureSummary
 from pipelines.monitoring.model_quality.constraints import ComparisonOperator
 from pipelines.monitoring.model_quality.statistics import ProblemType
 
@@ -74,8 +75,9 @@ class NumericBucket:
 
 @dataclass(frozen=True, slots=True)
 class FeatureStatistics:
-    """One feature of a data-quality ``statistics.json`` (the sketch itself is not kept: the report
-    plots the buckets)."""
+    """One feature of a data-quality ``statistics.json``: what the report shows (moments, the 10 buckets it
+    plots, category counts) and, in ``summary``, the data-quality monitor's own reading of the feature (its
+    KLL sketch or category counts), from which distances are measured as the monitor measures them."""
 
     name: str
     inferred_type: str
@@ -88,6 +90,8 @@ class FeatureStatistics:
     distinct_count: float | None = None
     buckets: tuple[NumericBucket, ...] = ()
     categories: tuple[tuple[str, float], ...] = ()
+    # None when the monitor's reader refuses the file (the report then measures from the buckets).
+    summary: FeatureSummary | None = None
 
     @property
     def is_categorical(self) -> bool:

@@ -17,7 +17,14 @@ from pipelines.monitoring.data_quality.types import CheckType
 from pipelines.monitoring.explainability.drift import NDCG_THRESHOLD
 from pipelines.monitoring.model_quality.constraints import ComparisonOperator
 from pipelines.monitoring.model_quality.statistics import ProblemType
-from pipelines.monitoring.report.calculations import feature_distance, ndcg, ranks
+from pipelines.monitoring.report.calculations import (
+    bucket_distance,
+    feature_distance,
+    monitor_distance,
+    ndcg,
+    ranks,
+    stated_drift_distance,
+)
 from pipelines.monitoring.report.results import (
     Baselines,
     BiasAnalysis,
@@ -268,21 +275,32 @@ def _data_quality_section(series: Series, baselines: Baselines, notes: tuple[str
     others: list[FeatureDrift] = []
     if execution is not None and execution.data_quality is not None:
         checks: dict[str, list[str]] = {}
+        stated: dict[str, float] = {}
         for violation in execution.violations:
             if violation.feature_name is not None:
                 checks.setdefault(violation.feature_name, []).append(violation.check_type)
+                distance = _stated_distance(violation)
+                if distance is not None:
+                    stated[violation.feature_name] = distance
+        estimated = []
         for feature in execution.data_quality.features:
             base = baseline_stats.feature(feature.name) if baseline_stats else None
-            drift = FeatureDrift(
-                feature.name,
-                feature,
-                base,
-                feature_distance(base, feature),
-                tuple(checks.get(feature.name, ())),
-            )
+            distance = stated.get(feature.name)
+            if distance is None:
+                distance = monitor_distance(base, feature)
+            if distance is None:
+                distance = bucket_distance(base, feature)
+                if distance is not None:
+                    estimated.append(feature.name)
+            drift = FeatureDrift(feature.name, feature, base, distance, tuple(checks.get(feature.name, ())))
             (drifting if DRIFT_CHECK in drift.checks else others).append(drift)
         drifting.sort(key=_by_distance)
         others.sort(key=_by_distance)
+        if estimated:
+            notes += (
+                f"distances of {', '.join(sorted(estimated))} are estimated from the files' 10 histogram "
+                "buckets (no KLL sketch or category counts the monitor can read); the monitor's can differ",
+            )
     elif series.executions:
         notes += ("no readable statistics.json in any execution: no distributions to show",)
     if baseline_stats is None:
@@ -321,6 +339,11 @@ def _violations_of(check: str) -> Callable[[Execution], float | None]:
     return count
 
 
+def _stated_distance(violation: Violation) -> float | None:
+    """What the execution measured, as its ``baseline_drift_check`` violation states it."""
+    return stated_drift_distance(violation.description) if violation.check_type == DRIFT_CHECK else None
+
+
 def _by_distance(drift: FeatureDrift) -> tuple[bool, float, str]:
     """Largest distance first; features without one last, by name."""
     return (drift.distance is None, -(drift.distance or 0.0), drift.name)
@@ -332,7 +355,9 @@ def _rank_data_quality(
     if current is None:
         return RankedViolation(violation)
     if violation.check_type == DRIFT_CHECK:
-        distance = feature_distance(baseline, current)
+        distance = _stated_distance(violation)
+        if distance is None:
+            distance = feature_distance(baseline, current)
         if distance is not None:
             return RankedViolation(violation, f"distance {distance:.3g}", distance)
     if violation.check_type == CheckType.COMPLETENESS and current.completeness is not None:

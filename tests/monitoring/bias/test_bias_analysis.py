@@ -7,7 +7,7 @@ import json
 import numpy as np
 import polars as pl
 import pytest
-from paths import SAGEMAKER_REFERENCE
+from paths import CLARIFY_REFERENCE_CONFIG, SAGEMAKER_REFERENCE
 
 from pipelines.monitoring.bias import (
     BiasAnalysisConfig,
@@ -20,15 +20,6 @@ from pipelines.monitoring.tabular import read_csv_table
 from pipelines.storage import Storage
 
 REFERENCE = SAGEMAKER_REFERENCE / "sagemaker-sdk-clarify-check"
-REFERENCE_CONFIG = {
-    "dataset_type": "text/csv",
-    "headers": ["Label", "F1", "F2", "F3", "F4"],
-    "label": "Label",
-    "label_values_or_threshold": [1],
-    "facet": [{"name_or_index": "F1", "value_or_threshold": [0.5]}],
-    "group_variable": "F2",
-    "methods": {"pre_training_bias": {"methods": "all"}},
-}
 
 
 def _reference_table(config: BiasAnalysisConfig) -> pl.DataFrame:
@@ -36,7 +27,7 @@ def _reference_table(config: BiasAnalysisConfig) -> pl.DataFrame:
 
 
 def test_pre_training_metrics_reproduce_clarifys_reference_bit_for_bit() -> None:
-    config = BiasAnalysisConfig.from_json(REFERENCE_CONFIG)
+    config = BiasAnalysisConfig.from_json(CLARIFY_REFERENCE_CONFIG)
     analysis = bias_analysis(_reference_table(config), config, stages=[Stage.PRE_TRAINING])
     assert analysis.document == json.loads((REFERENCE / "analysis.json").read_text())
 
@@ -184,12 +175,12 @@ def test_config_problems_are_all_reported_one_per_line() -> None:
 
 def test_column_indexes_resolve_through_headers() -> None:
     config = BiasAnalysisConfig.from_json(
-        {**REFERENCE_CONFIG, "label": 0, "facet": [{"name_or_index": 1, "value_or_threshold": [0.5]}]}
+        {**CLARIFY_REFERENCE_CONFIG, "label": 0, "facet": [{"name_or_index": 1, "value_or_threshold": [0.5]}]}
     )
     assert (config.label_column, config.column(config.facets[0].name_or_index)) == ("Label", "F1")
 
 
 def test_the_config_is_written_back_in_clarifys_schema() -> None:
-    config = BiasAnalysisConfig.from_json(REFERENCE_CONFIG)
+    config = BiasAnalysisConfig.from_json(CLARIFY_REFERENCE_CONFIG)
     assert BiasAnalysisConfig.from_json(config.to_json()) == config
     assert config.to_json()["facet"] == [{"name_or_index": "F1", "value_or_threshold": [0.5]}]

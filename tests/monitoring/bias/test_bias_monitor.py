@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -116,3 +117,51 @@ def test_execution_files_are_the_analysis_and_the_violations(tmp_path: Path) -> 
     }
     assert "post_training_bias_metrics" in json.loads((tmp_path / "analysis.json").read_text())
     assert result.rows_used == 500
+
+
+NUMERIC_CONFIG = BiasAnalysisConfig.from_json(
+    {
+        "label": "Is Fraudulent",
+        "label_values_or_threshold": [1],
+        "facet": [{"name_or_index": "Customer Age", "value_or_threshold": [60]}],
+        "probability_threshold": 50,
+        "methods": {"post_training_bias": {"methods": ["FT"]}},
+    }
+)
+
+
+def _with_record_key(table: pl.DataFrame) -> pl.DataFrame:
+    """Numeric features only (the flip test can run), plus a text record key."""
+    return table.drop("Device Used").with_columns(
+        pl.format("tx-{}", pl.int_range(pl.len())).alias("Transaction ID"),
+        (pl.col("Customer Age") * 3.5).alias("Transaction Amount"),
+    )
+
+
+def _flip_test(analysis: dict[str, Any]) -> dict[str, Any]:
+    [entry] = analysis["post_training_bias_metrics"]["facets"]["Customer Age"]
+    [metric] = entry["metrics"]
+    assert metric["name"] == "FT"
+    return metric
+
+
+def test_the_record_key_is_not_a_flip_test_feature_of_an_execution() -> None:
+    captured = _with_record_key(_captured(300, 5, 0.0))
+    predictions = PredictionColumns(probability="__predicted_probability")
+    with_key = evaluate_bias(captured, NUMERIC_CONFIG, None, predictions=predictions)
+    assert "Transaction ID" in _flip_test(with_key.analysis)["error"]
+    without_key = evaluate_bias(
+        captured, NUMERIC_CONFIG, None, predictions=predictions, excluded_columns=["Transaction ID"]
+    )
+    assert _flip_test(without_key.analysis)["value"] is not None
+
+
+def test_excluded_columns_are_not_flip_test_features_of_the_baseline() -> None:
+    table = _with_record_key(_transactions(300, 6, 0.0))
+    predictions = PredictionColumns(probability="probability")
+    with_key = suggest_bias_baseline(table, NUMERIC_CONFIG, predictions)
+    assert "Transaction ID" in _flip_test(with_key.constraints())["error"]
+    without_key = suggest_bias_baseline(
+        table, NUMERIC_CONFIG, predictions, excluded_columns=("Transaction ID",)
+    )
+    assert _flip_test(without_key.constraints())["value"] is not None

@@ -1,20 +1,29 @@
-"""The report's own measures: distances between bucketed distributions and Clarify's nDCG."""
+"""The report's own measures: drift distances (the monitor's, else estimated from buckets) and nDCG."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+import polars as pl
 import pytest
 from report_trees import fixture
+from transaction_scoring import contract
 
+from pipelines.monitoring.data_quality import DatasetProfile, baseline_files, check_data_quality
 from pipelines.monitoring.explainability.drift import ndcg as monitor_ndcg
 from pipelines.monitoring.report.calculations import (
     category_shares,
     feature_distance,
+    monitor_distance,
     ndcg,
     numeric_distance,
     ranks,
+    stated_drift_distance,
 )
 from pipelines.monitoring.report.documents import parse_data_quality_statistics
 from pipelines.monitoring.report.results import FeatureStatistics, NumericBucket
+from pipelines.sandbox.data import Drift, GeneratorSettings, generate_transactions
 
 
 def features(name: str) -> dict[str, FeatureStatistics]:
@@ -62,6 +71,41 @@ def test_category_shares_count_values_the_file_does_not_list() -> None:
 def test_no_distance_without_a_baseline_or_with_different_kinds() -> None:
     assert feature_distance(None, CURRENT["Transaction Amount"]) is None
     assert feature_distance(BASELINE["Payment Method"], CURRENT["Transaction Amount"]) is None
+
+
+def _as_file(document: dict[str, Any]) -> Any:
+    return json.loads(json.dumps(document))
+
+
+def test_every_features_distance_is_the_one_the_monitor_measured_on_the_same_files() -> None:
+    columns = list(contract.FEATURE_COLUMNS)
+    held_out = generate_transactions(GeneratorSettings(rows=2000, seed=21))[columns]
+    drifted = generate_transactions(GeneratorSettings(rows=800, seed=22, drift=Drift.typical()))[columns]
+    baseline = baseline_files(DatasetProfile.of([pl.from_pandas(held_out)]))
+    result = check_data_quality(
+        DatasetProfile.of([pl.from_pandas(drifted)]), baseline.statistics, baseline.constraints
+    )
+    base = parse_data_quality_statistics(_as_file(baseline.statistics), "baseline/statistics.json")
+    current = parse_data_quality_statistics(_as_file(result.statistics), "execution/statistics.json")
+    measured = {name: drift.distance for name, drift in result.drift.items()}
+    assert {"Transaction Amount", "Device Used", "Payment Method"} <= set(measured)  # numbers and strings
+    assert {
+        name: feature_distance(base.feature(name), current.feature(name)) for name in measured
+    } == measured
+
+
+def test_a_drift_violation_states_the_distance_the_monitor_measured() -> None:
+    assert stated_drift_distance("Baseline drift distance: 0.23712 exceeds threshold: 0.1") == 0.23712
+    assert stated_drift_distance("Baseline drift distance: 1.5E-1 exceeds threshold: 0.1") == 0.15
+    assert stated_drift_distance("Baseline drift p-value: 0.001 is below threshold: 0.05") is None
+
+
+def test_without_sketches_the_distance_is_estimated_from_the_buckets() -> None:
+    # The current fixture lists buckets only: the monitor could not measure, the report estimates.
+    assert monitor_distance(BASELINE["Transaction Amount"], CURRENT["Transaction Amount"]) is None
+    assert feature_distance(BASELINE["Transaction Amount"], CURRENT["Transaction Amount"]) == pytest.approx(
+        0.7
+    )
 
 
 def test_ranks_put_the_largest_first_and_break_ties_by_name() -> None:

@@ -49,7 +49,8 @@ def test_each_monitor_shows_its_latest_status_and_counts(text: str) -> None:
 
 def test_worst_offenders_come_first_with_their_measure(text: str) -> None:
     offenders = [line for line in block(text, "Data quality") if line.startswith("    - ")]
-    assert offenders[0].split() == ["-", "baseline_drift_check", "Transaction", "Amount", "distance", "0.7"]
+    # the distances the execution's violations state
+    assert offenders[0].split() == ["-", "baseline_drift_check", "Transaction", "Amount", "distance", "0.87"]
     assert offenders[1].split() == ["-", "baseline_drift_check", "Payment", "Method", "distance", "0.5"]
     quality = [line for line in block(text, "Model quality") if line.startswith("    - ")]
     # Relative gap to the threshold: false_positive_rate 0.667 vs 0.1 is furthest off.
