@@ -39,12 +39,14 @@ def _is_number(cell: str) -> bool:
 def detect_header(first_row: Sequence[str], headers: Sequence[str] | None) -> bool:
     """Whether the first CSV row is a header.
 
-    With ``headers`` given, it is one exactly when it repeats them; otherwise when any cell is a non-empty,
-    non-numeric text (a header-less CSV of text columns needs an explicit ``has_header=False``).
+    With ``headers`` given, it is one exactly when it repeats them; otherwise when it holds some text and no
+    number: column names are text, while a header-less row of mixed columns (``12.5,3,mobile``) holds
+    numbers. A header-less CSV of text columns only needs an explicit ``has_header=False``.
     """
     if headers is not None:
         return list(first_row) == list(headers)
-    return any(cell and not _is_number(cell) for cell in first_row)
+    cells = [cell for cell in first_row if cell]
+    return bool(cells) and not any(_is_number(cell) for cell in cells)
 
 
 def read_csv_table(

@@ -288,6 +288,64 @@ def test_baseline_with_facet_flags_reproduces_clarifys_pre_training_analysis(
     ).exists()  # no predictions, no post-training baseline
 
 
+# -- any CSV endpoint: header-less data, CSV and BASE64 capture ---------------------------------------------
+def test_a_headerless_csv_endpoint_is_baselined_and_monitored_under_the_analyzers_column_names(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(3)
+    # mixed columns, no header: the first row holds numbers, so it is data (names _c0.._c2, as the analyzer's)
+    train = [
+        f"{rng.normal(10, 2):.3f},{rng.integers(0, 6)},{rng.choice(['a', 'b', 'c'])}" for _ in range(400)
+    ]
+    (tmp_path / "train.csv").write_text("\n".join(train) + "\n")
+    start = parse_utc(START)
+    lines = []
+    for i in range(200):  # _c0 shifted by +4, _c1 unchanged, _c2 with a new value "d"
+        row = f"{rng.normal(14, 2):.3f},{rng.integers(0, 6)},{rng.choice(['a', 'b', 'd'])}"
+        encodings = {"text/csv": CaptureEncoding.CSV if i % 2 else CaptureEncoding.BASE64}
+        lines.append(
+            CaptureRecord(
+                CapturedPayload.encode(row.encode(), "text/csv", encodings),
+                CapturedPayload.encode(b"0.2", "text/csv", {"text/csv": CaptureEncoding.CSV}),
+                event_id=f"event-{i}",
+                inference_time=start + timedelta(seconds=10 * i),
+            ).to_line()
+        )
+    path = tmp_path / "capture" / capture_file_key("csv-endpoint", "AllTraffic", start, "f0")
+    path.parent.mkdir(parents=True)
+    path.write_text("\n".join(lines) + "\n")
+
+    assert (
+        main(["baseline", "--dataset", str(tmp_path / "train.csv"), "--output", str(tmp_path / "base")]) == 0
+    )
+    baseline = read(tmp_path / "base" / "data-quality" / "statistics.json")
+    assert baseline["dataset"]["item_count"] == 400  # the first row is not taken for a header
+    assert [f["name"] for f in baseline["features"]] == ["_c0", "_c1", "_c2"]
+    code = main(
+        [
+            "run",
+            "--endpoint", "csv-endpoint",
+            "--capture", str(tmp_path / "capture"),
+            "--baseline", str(tmp_path / "base"),
+            "--monitors", "data-quality",
+            "--start", START, "--end", END,
+            "--output", str(tmp_path / "out"),
+        ]
+    )  # fmt: skip
+    assert code == 1  # violations
+    folder = tmp_path / "out" / "csv-endpoint" / "csv-endpoint-DataQuality" / HOUR_FOLDER
+    assert read(folder / "statistics.json")["dataset"]["item_count"] == 200
+    violated = {
+        (v["feature_name"], v["constraint_check_type"])
+        for v in read(folder / "constraint_violations.json")["violations"]
+    }
+    assert violated == {
+        ("_c0", "baseline_drift_check"),
+        ("_c2", "baseline_drift_check"),
+        ("_c2", "categorical_values_check"),
+    }
+
+
 # -- baseline: the fraud model -------------------------------------------------------------------------------
 def test_baseline_lists_every_file_in_the_registrys_drift_check_baselines_shape(world: World) -> None:
     document = read(world.baseline / "drift_check_baselines.json")
