@@ -502,6 +502,9 @@ def _bias_problems(
     columns = [config.label_column, *(config.column(f.name_or_index) for f in config.facets)]
     if config.group_column is not None:
         columns.append(config.group_column)
+    if config.predicted_label_column is not None:
+        columns.append(config.predicted_label_column)
+    columns += config.excluded_column_names
     problems += _column_problems(table.columns, [("bias column", c) for c in columns], "the dataset")
     if options.facet is not None and options.facet in table.columns and options.bias_config is None:
         kind = column_kind(
@@ -695,7 +698,16 @@ def _bias(
 ) -> dict[str, str]:
     predictions = _bias_predictions(options, model)
     config = _bias_config(options, table, predictions)
-    problems = _bias_problems(config, options, table, predictions)
+    problems = []
+    if config.predicted_label_column is not None:
+        if predictions is not None:
+            problems.append(
+                f"{options.bias_config_where}: predicted_label {config.predicted_label!r} and --model / "
+                "--prediction-column / --probability-column both give the predictions: give one"
+            )
+        else:
+            predictions = PredictionColumns(label=config.predicted_label_column)
+    problems += _bias_problems(config, options, table, predictions)
     if problems:
         raise BaselineInputError(problems)
     if (
@@ -704,7 +716,9 @@ def _bias(
         and config.probability_threshold is None
     ):
         config = replace(config, probability_threshold=options.probability_threshold)
-    baseline = suggest_bias_baseline(table, config, predictions, excluded_columns=options.exclude)
+    baseline = suggest_bias_baseline(
+        table, config, predictions, excluded_columns=[*options.exclude, *config.excluded_column_names]
+    )
     return baseline.write(storage, join_location(output, FOLDERS[MonitorType.MODEL_BIAS]))
 
 

@@ -682,7 +682,7 @@ def _bias(settings: RunSettings, baseline: _Baseline, data: _WindowData) -> _Com
         baseline.constraints,
         predictions=predictions,
         # The record key identifies a record; it is no model input (the flip test would refuse it as text).
-        excluded_columns=[settings.record_id_field],
+        excluded_columns=[settings.record_id_field, *config.excluded_column_names],
         tolerance=settings.bias_tolerance,
     )
     return _Computed(result.write, result.violations, {"evaluated_records": result.rows_used})

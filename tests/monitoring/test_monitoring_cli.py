@@ -288,6 +288,44 @@ def test_baseline_with_facet_flags_reproduces_clarifys_pre_training_analysis(
     ).exists()  # no predictions, no post-training baseline
 
 
+def test_a_clarify_config_naming_the_predicted_label_column_gives_the_post_training_baseline(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(5)
+    rows = ["age,gender,income,label,pred"]
+    for _ in range(400):
+        gender = str(rng.choice(["F", "M"]))
+        label = int(rng.random() < (0.3 if gender == "F" else 0.5))
+        predicted = label ^ int(rng.random() < 0.2)  # right 80 % of the time
+        rows.append(f"{rng.integers(18, 80)},{gender},{rng.integers(1000, 9000)},{label},{predicted}")
+    (tmp_path / "data.csv").write_text("\n".join(rows) + "\n")
+    config = {
+        "dataset_type": "text/csv",
+        "label": "label",
+        "label_values_or_threshold": [1],
+        "facet": [{"name_or_index": "gender", "value_or_threshold": ["F"]}],
+        "predicted_label": "pred",
+        "excluded_columns": ["income"],
+    }
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    bias_baseline = ["baseline", "--dataset", str(tmp_path / "data.csv"), "--monitors", "bias"]
+    assert (
+        main(
+            [*bias_baseline, "--bias-config", str(tmp_path / "config.json"), "--output", str(tmp_path / "a")]
+        )
+        == 0
+    )
+    flags = ["--label", "label", "--facet", "gender", "--facet-values", "F", "--prediction-column", "pred"]
+    assert main([*bias_baseline, *flags, "--exclude", "income", "--output", str(tmp_path / "b")]) == 0
+    post = Path("bias") / "post_training_bias" / "analysis.json"
+    assert read(tmp_path / "a" / post) == read(tmp_path / "b" / post)
+    assert read(tmp_path / "a" / "bias" / "analysis_config.json")["predicted_label"] == "pred"
+
+    # predictions from the config and from a flag at once: which one is meant?
+    both = [*bias_baseline, "--bias-config", str(tmp_path / "config.json"), "--prediction-column", "pred"]
+    assert main([*both, "--output", str(tmp_path / "c")]) == 2
+
+
 # -- any CSV endpoint: header-less data, CSV and BASE64 capture ---------------------------------------------
 def test_a_headerless_csv_endpoint_is_baselined_and_monitored_under_the_analyzers_column_names(
     tmp_path: Path,

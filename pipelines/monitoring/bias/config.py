@@ -13,13 +13,16 @@ Schema: https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-processing-job-c
 ``probability_threshold`` is in the unit of the model's probabilities (percent for our endpoint); a record
 whose probability exceeds it is predicted positive ("classify as positive those with a probability
 exceeding the threshold", SageMaker SDK ``ModelPredictedLabelConfig``). ``predictor`` is kept as given: it
-tells SageMaker's Clarify how to call the model and is not used by our computation.
+tells SageMaker's Clarify how to call the model and is not used by our computation. ``predicted_label``
+names a dataset column that already holds the model's predictions (Clarify then calls no model; SDK
+``DataConfig(predicted_label=...)``), and ``excluded_columns`` the columns that are no model input (SDK
+``DataConfig(excluded_columns=...)``): neither is a feature of the flip test.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pipelines.errors import UserError
@@ -57,6 +60,8 @@ class BiasAnalysisConfig:
     )
     dataset_type: str = DEFAULT_DATASET_TYPE
     predictor: Mapping[str, Any] | None = None
+    predicted_label: str | int | None = None
+    excluded_columns: tuple[str | int, ...] = ()
 
     def column(self, name_or_index: str | int) -> str:
         """A column name, resolving a 0-based index through ``headers``."""
@@ -75,6 +80,14 @@ class BiasAnalysisConfig:
     @property
     def group_column(self) -> str | None:
         return None if self.group_variable is None else self.column(self.group_variable)
+
+    @property
+    def predicted_label_column(self) -> str | None:
+        return None if self.predicted_label is None else self.column(self.predicted_label)
+
+    @property
+    def excluded_column_names(self) -> list[str]:
+        return [self.column(c) for c in self.excluded_columns]
 
     def stage_methods(self, stage: Stage) -> str | list[str] | None:
         selected = self.methods.get(stage)
@@ -97,6 +110,10 @@ class BiasAnalysisConfig:
             stage.value: {"methods": selected if selected == "all" else list(selected)}
             for stage, selected in self.methods.items()
         }
+        if self.predicted_label is not None:
+            document["predicted_label"] = self.predicted_label
+        if self.excluded_columns:
+            document["excluded_columns"] = list(self.excluded_columns)
         if self.predictor is not None:
             document["predictor"] = dict(self.predictor)
         return document
@@ -122,6 +139,10 @@ class BiasAnalysisConfig:
         if predictor is not None and not isinstance(predictor, dict):
             problems.append(f"{where}: predictor must be an object")
         dataset_type = document.get("dataset_type", DEFAULT_DATASET_TYPE)
+        predicted_label = _name_or_index(
+            document.get("predicted_label"), f"{where}: predicted_label", problems
+        )
+        excluded = _columns(document.get("excluded_columns"), f"{where}: excluded_columns", problems)
         if problems:
             raise BiasConfigError(problems)
         config = cls(
@@ -134,10 +155,16 @@ class BiasAnalysisConfig:
             methods=methods,
             dataset_type=str(dataset_type),
             predictor=predictor,
+            predicted_label=predicted_label,
+            excluded_columns=tuple(excluded),
         )
-        for name in [config.label, *(f.name_or_index for f in config.facets)] + (
-            [] if group is None else [group]
-        ):
+        for name in [
+            config.label,
+            *(f.name_or_index for f in config.facets),
+            *([] if group is None else [group]),
+            *([] if predicted_label is None else [predicted_label]),
+            *excluded,
+        ]:
             config.column(name)
         return config
 
@@ -160,6 +187,16 @@ def _name_or_index(raw: Any, where: str, problems: list[str], *, required: bool 
         problems.append(f"{where} is {raw!r}: expected a column name or 0-based index")
         return None
     return raw
+
+
+def _columns(raw: Any, where: str, problems: list[str]) -> list[str | int]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        problems.append(f"{where} is {raw!r}: expected a list of column names or 0-based indices")
+        return []
+    columns = [_name_or_index(c, f"{where}[{i}]", problems) for i, c in enumerate(raw)]
+    return [c for c in columns if c is not None]
 
 
 def _values(raw: Any, where: str, problems: list[str]) -> list[Any] | None:
@@ -221,14 +258,4 @@ def resolve_headers(config: BiasAnalysisConfig, columns: Sequence[str]) -> BiasA
     """``config`` with ``headers`` filled from a table's columns when it had none."""
     if config.headers is not None:
         return config
-    return BiasAnalysisConfig(
-        label=config.label,
-        label_values_or_threshold=config.label_values_or_threshold,
-        facets=config.facets,
-        headers=tuple(columns),
-        group_variable=config.group_variable,
-        probability_threshold=config.probability_threshold,
-        methods=config.methods,
-        dataset_type=config.dataset_type,
-        predictor=config.predictor,
-    )
+    return replace(config, headers=tuple(columns))

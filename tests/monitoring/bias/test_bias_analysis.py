@@ -184,3 +184,16 @@ def test_the_config_is_written_back_in_clarifys_schema() -> None:
     config = BiasAnalysisConfig.from_json(CLARIFY_REFERENCE_CONFIG)
     assert BiasAnalysisConfig.from_json(config.to_json()) == config
     assert config.to_json()["facet"] == [{"name_or_index": "F1", "value_or_threshold": [0.5]}]
+
+
+def test_predicted_label_and_excluded_columns_are_read_resolved_and_written_back() -> None:
+    document = {**CLARIFY_REFERENCE_CONFIG, "predicted_label": 4, "excluded_columns": ["F3", 3]}
+    config = BiasAnalysisConfig.from_json(document)
+    assert config.predicted_label_column == "F4"
+    assert config.excluded_column_names == ["F3", "F3"]
+    assert BiasAnalysisConfig.from_json(config.to_json()) == config
+    with pytest.raises(BiasConfigError) as caught:
+        BiasAnalysisConfig.from_json({**CLARIFY_REFERENCE_CONFIG, "excluded_columns": "F3"})
+    assert caught.value.problems == (
+        "analysis config: excluded_columns is 'F3': expected a list of column names or 0-based indices",
+    )
