@@ -624,9 +624,12 @@ def _labelled(settings: RunSettings, data: _WindowData) -> pl.DataFrame:
         raise _NoData(_no_data(settings, data))
     if data.merge.matched_records == 0:
         labels = data.labels.lines_read if data.labels is not None else 0
+        hours = ground_truth_window(data.window, settings.window)
         raise _NoData(
             f"{NO_DATA}: none of the {data.report.records} captured records in {data.window} has a "
-            f"ground-truth label under {settings.ground_truth} ({labels} label lines read)"
+            f"ground-truth label under {settings.ground_truth} ({labels} label lines read in the hour "
+            f"folders of {hours}; labels collected later are for a later execution, or move the capture "
+            "window back with --start-offset/--end-offset)"
         )
     return data.records
 

@@ -848,6 +848,23 @@ def test_an_hour_without_traffic_fails_like_model_monitor_with_no_data(world: Wo
     assert code == 1
 
 
+def test_labels_not_collected_yet_fail_the_execution_naming_the_hours_read(
+    world: World, tmp_path: Path
+) -> None:
+    (tmp_path / "no-labels-yet").mkdir()
+    args = run_args(world.clean, tmp_path / "out", "--monitors", "model-quality", baseline=world.baseline)
+    args[args.index("--ground-truth") + 1] = str(tmp_path / "no-labels-yet")
+    assert main(args) == 1
+    summary = read(folder(tmp_path / "out", "ModelQuality") / "summary.json")
+    assert summary["status"] == "Failed"
+    assert summary["reason"].startswith(
+        f"Job inputs had no data: none of the {world.clean.records} captured records in [{START}, {END}) has "
+        f"a ground-truth label under {tmp_path / 'no-labels-yet'} (0 label lines read in the hour folders "
+        f"of [{START}, {END})"
+    )
+    assert "--start-offset/--end-offset" in summary["reason"]
+
+
 def test_a_stage_export_runs_the_monitors_as_deployed(world: World, tmp_path: Path) -> None:
     """The export's enable switches, baselines, ground truth, offsets and per-monitor outputs are used."""
     base = world.baseline
