@@ -496,8 +496,8 @@ def _bias_problems(
         )
     if config.stage_methods(Stage.POST_TRAINING) is not None and predictions is None:
         problems.append(
-            f"{options.bias_config_where}: post_training_bias needs predictions: give --model or "
-            "--prediction-column (or leave post_training_bias out of methods)"
+            f"{options.bias_config_where}: post_training_bias needs predictions: give --model, "
+            "--prediction-column or the config's predicted_label (or leave post_training_bias out of methods)"
         )
     columns = [config.label_column, *(config.column(f.name_or_index) for f in config.facets)]
     if config.group_column is not None:
