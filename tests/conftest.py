@@ -8,6 +8,7 @@ that need AWS use moto, either in-process (``mock_aws``) or the sandbox's moto s
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,18 @@ from template_linters import CfnLintRun, CheckovReport, run_cfn_lint, run_checko
 
 from pipelines.cli import NOISY_LOGGERS
 from pipelines.sandbox.aws_emulator import AwsEmulator, isolated_environment, patched_environ
+
+# The environment variable that moves the demo's clock (``--demo-now`` wins over it).
+FAKE_NOW = "FAKE_NOW"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--demo-now",
+        default=os.environ.get(FAKE_NOW),
+        help="UTC time the sandbox demo runs at in tests, ISO-8601 (default: $FAKE_NOW, else a fixed "
+        "Wednesday afternoon). .ci/run runs the sandbox tests a second time with another date.",
+    )
 
 
 @pytest.fixture(autouse=True, scope="session")

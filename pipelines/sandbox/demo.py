@@ -83,7 +83,7 @@ from pipelines.sandbox.world import (
     build_world,
 )
 from pipelines.storage import Storage
-from pipelines.timewindow import HOUR, floor_hour, format_utc, hour_partition, utc_now
+from pipelines.timewindow import HOUR, as_utc, floor_hour, format_utc, hour_partition, parse_utc, utc_now
 
 DEMO_STEPS = 1 + BUILD_STEPS + 1 + 1 + len(Stage) + 5
 STREAM_FILES = 2  # one ordinary hour, then the same hour a day later, drifted
@@ -129,6 +129,9 @@ class DemoOptions:
     bad_rows: int = 5  # per stream file
     drift: bool = True  # the second hour's traffic drifts (Drift.typical())
     serve: bool = False
+    # The demo's "now" (UTC): None is the real clock. Tests pin it, so that what the demo finds cannot
+    # depend on the day the suite runs (the model reads the day of week; issue 9).
+    now: datetime | None = None
 
     def validate(self) -> None:
         problems = []
@@ -189,15 +192,18 @@ class Sandbox:
 
 
 @contextmanager
-def running_sandbox(progress: Progress) -> Iterator[Sandbox]:
+def running_sandbox(progress: Progress, now: datetime | None = None) -> Iterator[Sandbox]:
     """Start moto and the runtime server, point this process's AWS clients at them, stop both at the end."""
     with progress.step("Start the local AWS emulator (moto) and the SageMaker runtime"):
         aws = AwsEmulator.start()
+        # moto keeps its resources in this process, shared by every server it starts: a second demo in the
+        # same process (tests, a notebook) would find the first one's buckets and keys.
+        aws.reset()
         runtime = RuntimeServer().start()
         progress.note(f"AWS: {aws.endpoint_url}   SageMaker runtime: {runtime.endpoint_url}")
     try:
         with patched_environ({**aws.environment(), **runtime.environment()}):
-            yield Sandbox(aws, runtime, AwsClients.create(), ManualClock(utc_now()))
+            yield Sandbox(aws, runtime, AwsClients.create(), ManualClock(as_utc(now) if now else utc_now()))
     finally:
         runtime.stop()
         aws.stop()
@@ -207,7 +213,7 @@ def run_demo(options: DemoOptions, stream: TextIO | None = sys.stdout) -> DemoSu
     options.validate()
     progress = Progress(stream=stream, total=DEMO_STEPS)
     options.output.mkdir(parents=True, exist_ok=True)
-    with _quiet_emulator(), running_sandbox(progress) as sandbox:
+    with _quiet_emulator(), running_sandbox(progress, options.now) as sandbox:
         summary = demo_steps(sandbox, options, progress)
         Storage().write_json(str(options.output / "summary.json"), summary.to_json())
         if stream is not None:
@@ -618,6 +624,11 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--serve", action="store_true", help="keep the emulator and the endpoints running until Ctrl-C"
     )
+    demo.add_argument(
+        "--now",
+        type=lambda text: parse_utc(text, what="--now"),
+        help="run as if it were this UTC time, ISO-8601 (default: the clock); the traffic hours follow it",
+    )
     demo.add_argument("--log-level", default="WARNING", choices=LOG_LEVELS, type=str.upper)
     return result
 
@@ -633,6 +644,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         bad_rows=args.bad_rows,
         drift=args.drift,
         serve=args.serve,
+        now=args.now,
     )
     run_demo(options)
     return 0

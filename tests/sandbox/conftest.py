@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 import pytest
+from demo_story import DEFAULT_DEMO_NOW
 from sandbox_world import FAST_WORLD, placeholder_baselines
 
 from pipelines.model import FraudModel, TrainingSettings, train_fraud_model
 from pipelines.sandbox.aws_emulator import AwsEmulator
 from pipelines.sandbox.data import GeneratorSettings, generate_transactions
 from pipelines.sandbox.world import AwsClients, World, build_world
+from pipelines.timewindow import parse_utc
+
+
+@pytest.fixture(scope="session")
+def demo_now(request: pytest.FixtureRequest) -> datetime:
+    """The demo's pinned "now" (``--demo-now`` / ``$FAKE_NOW``, else ``DEFAULT_DEMO_NOW``): never the real
+    clock, so no test depends on the day it runs."""
+    text = request.config.getoption("--demo-now")
+    return parse_utc(text, what="--demo-now") if text else DEFAULT_DEMO_NOW
 
 
 @pytest.fixture(scope="session")

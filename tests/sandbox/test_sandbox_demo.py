@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from demo_story import EXPECTED_STORY, TEST_DEMO, story
 
 from pipelines.capture import CaptureEncoding
 from pipelines.cli import run
@@ -40,14 +41,16 @@ from pipelines.storage import Storage
 # each worker that gets one of these tests).
 pytestmark = pytest.mark.xdist_group("sandbox-demo")
 
-SMALL = {"rows": 600, "training_rows": 2000, "bad_rows": 2}
-HOUR_ROWS = 300
+HOUR_ROWS = 1000
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoSummary, str, DemoOptions]:
-    """One small demo run for the module (about 35 s: the build phase runs cfn-lint and the real script)."""
-    options = DemoOptions(output=tmp_path_factory.mktemp("demo"), **SMALL)  # type: ignore[arg-type]
+def demo(
+    tmp_path_factory: pytest.TempPathFactory, demo_now: datetime
+) -> tuple[DemoSummary, str, DemoOptions]:
+    """One demo run for the module, as ``make demo`` runs it but at a pinned time (``demo_now``) and with 2
+    bad rows per file (about 40 s: the build phase runs cfn-lint and the real script)."""
+    options = DemoOptions(output=tmp_path_factory.mktemp("demo"), **TEST_DEMO, now=demo_now)  # type: ignore[arg-type]
     out = io.StringIO()
     return run_demo(options, out), out.getvalue(), options
 
@@ -92,12 +95,12 @@ def test_every_good_row_is_stored_and_every_bad_row_rejected(
     summary, _, _ = demo
     scoring = summary.scoring
     assert (scoring.rows_read, scoring.rows_stored, scoring.rows_rejected, scoring.rows_failed) == (
-        604,
-        600,
+        2004,
+        2000,
         4,
         0,
     )
-    assert scoring.table_items == 600
+    assert scoring.table_items == 2000
     assert len(scoring.rejected_objects) == 2
     assert any("is not a number" in reason for reason in scoring.rejected_examples)
 
@@ -137,9 +140,9 @@ def test_the_terminal_shows_every_step_and_the_summary(demo: tuple[DemoSummary, 
     assert "[20/20] Report the monitors' results" in printed
     assert "Packages per stage:" in printed
     assert "Monitors deployed per stage" in printed
-    assert "604 rows read: 600 stored, 4 rejected" in printed
+    assert "2004 rows read: 2000 stored, 4 rejected" in printed
     assert f"HTML report: {options.output / 'monitoring-report.html'}" in printed
-    assert json.loads((options.output / "summary.json").read_text())["scoring"]["rows_stored"] == 600
+    assert json.loads((options.output / "summary.json").read_text())["scoring"]["rows_stored"] == 2000
 
 
 # -- the portable monitors on prod's traffic ----------------------------------------------------------------
@@ -176,9 +179,22 @@ def test_the_drifted_hour_degrades_model_quality(demo: tuple[DemoSummary, str, D
 
 
 @pytest.mark.slow
-def test_the_ordinary_hour_has_no_data_quality_violations(demo: tuple[DemoSummary, str, DemoOptions]) -> None:
-    data_quality = executions(demo[0], drifted=False)["DataQuality"]
-    assert (data_quality["status"], data_quality["violations"]) == ("Completed", [])
+def test_the_ordinary_hour_has_no_data_or_model_quality_violations(
+    demo: tuple[DemoSummary, str, DemoOptions],
+) -> None:
+    for monitor in ("DataQuality", "ModelQuality"):
+        execution = executions(demo[0], drifted=False)[monitor]
+        assert (execution["status"], execution["violations"]) == ("Completed", [])
+
+
+@pytest.mark.slow
+def test_the_demo_tells_the_story_at_the_pinned_time(
+    demo: tuple[DemoSummary, str, DemoOptions], demo_now: datetime
+) -> None:
+    """The same findings as on a weekend and at a year end (``test_sandbox_demo_dates``)."""
+    summary, _, options = demo
+    assert options.now == demo_now
+    assert story(summary) == EXPECTED_STORY
 
 
 @pytest.mark.slow

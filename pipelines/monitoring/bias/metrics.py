@@ -32,6 +32,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -149,9 +150,24 @@ def jensen_shannon(x: BiasInputs) -> float:
 
 
 def lp_norm(x: BiasInputs) -> float:
-    """LP = ||P_a - P_d||_2."""
+    """LP = ||P_a - P_d||_2, with the sum of squares accumulated as Clarify's numpy does it on AWS.
+
+    Clarify calls ``np.linalg.norm``, whose sum of squares is BLAS's ``ddot``: on the x86-64 instances
+    Clarify runs on, the kernel accumulates with fused multiply-adds (``acc = fma(v, v, acc)``, one
+    rounding per term), while a CPU without FMA rounds each product too, and the last bit differs
+    (issue 9: 0.021634506992825184 against 0.02163450699282518). Doing that accumulation here in exact
+    rational arithmetic gives Clarify's value on every CPU, independent of the BLAS kernel numpy loads.
+    """
     p_a, p_d = _label_distributions(x)
-    return float(np.linalg.norm(p_a - p_d, 2))
+    return math.sqrt(_fma_sum_of_squares(p_a - p_d))
+
+
+def _fma_sum_of_squares(values: npt.NDArray[np.float64]) -> float:
+    """sum(v * v) as ``acc = fma(v, v, acc)`` in order: exact product and sum, one rounding per step."""
+    total = 0.0
+    for value in values.tolist():
+        total = float(Fraction(value) * Fraction(value) + Fraction(total))
+    return total
 
 
 def total_variation_distance(x: BiasInputs) -> float:

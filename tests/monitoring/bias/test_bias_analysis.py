@@ -27,6 +27,8 @@ def _reference_table(config: BiasAnalysisConfig) -> pl.DataFrame:
 
 
 def test_pre_training_metrics_reproduce_clarifys_reference_bit_for_bit() -> None:
+    """Exact equality, every float included, on any CPU: LP is computed without BLAS (``lp_norm``), so the
+    comparison needs no ulp tolerance (issue 9)."""
     config = BiasAnalysisConfig.from_json(CLARIFY_REFERENCE_CONFIG)
     analysis = bias_analysis(_reference_table(config), config, stages=[Stage.PRE_TRAINING])
     assert analysis.document == json.loads((REFERENCE / "analysis.json").read_text())

@@ -166,3 +166,13 @@ def test_all_selects_every_metric_of_a_stage_in_clarify_order() -> None:
 def test_an_unknown_metric_name_lists_the_allowed_ones() -> None:
     with pytest.raises(ValueError, match=r"unknown pre_training_bias metric.*DPPL; allowed: CDDL, CI"):
         b.metrics_for(b.Stage.PRE_TRAINING, ["CI", "DPPL"])
+
+
+def test_lp_accumulates_its_squares_with_one_rounding_per_term_whatever_the_blas_kernel() -> None:
+    """The reference dataset's label-distribution difference: Clarify's LP is 0.021634506992825184, what
+    ``acc = fma(v, v, acc)`` gives; rounding each product too (a CPU without FMA) gives ...18."""
+    difference = np.array([-0.015297906602254496, 0.01529790660225444])
+    squares = b._fma_sum_of_squares(difference)
+    assert math.sqrt(squares) == 0.021634506992825184
+    naive = math.sqrt(float(difference[0] * difference[0] + difference[1] * difference[1]))
+    assert naive == 0.02163450699282518  # why a plain sum of squares (or np.linalg.norm on it) is not used
