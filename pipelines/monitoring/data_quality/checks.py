@@ -187,9 +187,10 @@ def measure_drift(ctx: FeatureContext) -> DriftMeasurement | None:
         return DriftMeasurement(
             f"KS/{distribution.comparison_method.value}", distance, threshold, effective, distance > effective
         )
-    if baseline.categories is not None and current.categories is not None:
+    # No baseline buckets: the analyzer keeps no histogram above 120 distinct values (``statistics``).
+    if baseline.categories and current.categories is not None:
         threshold = distribution.categorical_threshold
-        if distribution.categorical_drift_method is CategoricalDriftMethod.CHI_SQUARED:
+        if distribution.categorical_method is CategoricalDriftMethod.CHI_SQUARED:
             p_value = chi_squared_p_value(baseline.categories, current.categories)
             return DriftMeasurement("ChiSquared", p_value, threshold, threshold, p_value < threshold)
         distance = linf_distance(

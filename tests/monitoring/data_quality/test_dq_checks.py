@@ -319,6 +319,25 @@ def test_a_malformed_statistics_file_is_reported_with_its_key_path() -> None:
     )
 
 
+def test_malformed_newer_analyzer_fields_are_reported_with_their_key_path() -> None:
+    feature = {
+        "name": "a",
+        "inferred_type": "Integral",
+        "numerical_statistics": {
+            "common": {"num_present": 3, "num_missing": 0, "completeness": 1.5},
+            "approximate_num_distinct_values": "three",
+        },
+    }
+    with pytest.raises(StatisticsFormatError) as error:
+        read_statistics({"dataset": {"item_count": 3}, "features": [feature]})
+    assert error.value.problems == (
+        "statistics.json: features[0] ('a').numerical_statistics: common.completeness is 1.5, "
+        "expected a number between 0 and 1",
+        "statistics.json: features[0] ('a').numerical_statistics: approximate_num_distinct_values is "
+        "'three', expected a non-negative number",
+    )
+
+
 # --- the registry ------------------------------------------------------------------------------------------
 def test_every_documented_check_is_registered_with_its_metadata() -> None:
     assert set(FEATURE_CHECKS) | set(DATASET_CHECKS) == set(CheckType)
