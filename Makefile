@@ -25,8 +25,9 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt $(VENV)/.installed
 
 setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed  ## create the virtualenvs from the pinned requirements
 
-demo: $(VENV)/.installed  ## run the whole pipeline locally (no AWS account needed)
-	$(BIN)/python -m pipelines.sandbox demo
+# Flags of `python -m pipelines.sandbox demo` pass through ARGS, e.g. `make demo ARGS="--serve --now 2026-03-02T15:00:00Z"`.
+demo: $(VENV)/.installed  ## run the whole pipeline locally (no AWS account needed); ARGS=--serve keeps it up
+	$(BIN)/python -m pipelines.sandbox demo $(ARGS)
 
 test: setup  ## run the test suite (every AWS call goes to moto)
 	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest -n 2 --dist loadgroup
