@@ -50,7 +50,7 @@ format: $(VENV)/.installed  ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(VENV)/.installed  ## run the benchmarks (figures go into README.md by hand)
+bench: $(VENV)/.installed  ## run the benchmarks (figures go into docs/benchmarks.md by hand)
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-bench.txt
 	$(BIN)/python -m benchmarks.lambda_throughput
 	$(BIN)/python -m benchmarks.monitor_throughput
