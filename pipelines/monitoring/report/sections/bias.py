@@ -120,8 +120,8 @@ def _rank_bias(
 
 
 def _imbalance(metric: str | None, value: float) -> float:
-    """How far a bias metric is from balance, as the bias drift check measures it (``bias.drift``):
-    ``|value|`` for differences, ``|log DI|`` for the disparate-impact ratio (balanced at 1)."""
+    """How far a bias metric is from balance, to rank violations: ``|value|`` for differences, ``|log DI|``
+    for the disparate-impact ratio (balanced at 1: the ``log-ratio`` reading of ``bias.drift``)."""
     if metric == "DI":
         return abs(math.log(value)) if value > 0 else math.inf
     return abs(value)
