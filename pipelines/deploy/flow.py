@@ -27,7 +27,6 @@ from pipelines.deploy.baselines import (
 from pipelines.deploy.errors import BaselineError, ConfigError
 from pipelines.deploy.export import deploy_command, write_export
 from pipelines.deploy.image_uris import MonitorImages, monitor_images
-from pipelines.deploy.monitors import DISABLED, ENABLED, MONITORS, BaselineFile, MonitorType
 from pipelines.deploy.plan import MonitorPlan, StagePlan
 from pipelines.deploy.preflight import capture_warnings
 from pipelines.deploy.registry import PackageSource, StagePackage, aws_call, resolve_stage_package
@@ -40,6 +39,7 @@ from pipelines.deploy.stage_config import (
 from pipelines.deploy.template_parameters import TemplateParameters, load_template_parameters
 from pipelines.errors import InvalidS3Uri
 from pipelines.jsonio import content_digest
+from pipelines.monitors import DISABLED, ENABLED, MONITORS, BaselineFile, MonitorType
 from pipelines.s3uri import S3Uri
 from pipelines.storage import Storage
 
@@ -192,7 +192,8 @@ def plan_stage(
     warnings: list[str] = []
     switched_off: list[str] = []
 
-    for monitor, spec in MONITORS.items():
+    for spec in MONITORS.model_monitor():
+        monitor = spec.type
         resolution = resolutions[monitor]
         cannot_run = _cannot_run(monitor, resolution, package)
         if not config.enabled(monitor):
@@ -216,8 +217,8 @@ def plan_stage(
             parameters.setdefault(name, "")
 
     enabled = {plan.monitor for plan in monitors if plan.enabled}
-    for monitor, spec in MONITORS.items():
-        parameters[spec.enable_parameter] = ENABLED if monitor in enabled else DISABLED
+    for spec in MONITORS.model_monitor():
+        parameters[spec.enable_parameter] = ENABLED if spec.type in enabled else DISABLED
         parameters[spec.output_parameter] = (
             f"s3://{options.monitor_outputs_bucket}/{OUTPUT_PREFIX}/{spec.output_folder}"
         )
@@ -244,7 +245,7 @@ def plan_stage(
             package.deployed.capture_status,
             content_type=contract.CONTENT_TYPE,
             accept=contract.ACCEPT,
-            enabled_monitors=[m for m in MONITORS if m in enabled],
+            enabled_monitors=[spec.type for spec in MONITORS.model_monitor() if spec.type in enabled],
         )
     else:
         warnings.append(f"endpoint {endpoint} does not exist yet: its data capture could not be checked")
@@ -272,7 +273,7 @@ def _cannot_run(monitor: MonitorType, resolution: BaselineResolution, package: S
     if not resolution.found:
         return resolution.missing
     if (
-        monitor is MonitorType.MODEL_EXPLAINABILITY
+        MONITORS[monitor].needs_model
         and resolution.source is not BaselineSource.STAGE_CONFIG
         and package.model_name is None
     ):

@@ -47,7 +47,6 @@ from pipelines.deploy.stage_config import END_OFFSET, START_OFFSET
 from pipelines.errors import UserError
 from pipelines.ground_truth import GroundTruthRecord
 from pipelines.labels import write_ground_truth
-from pipelines.monitoring.execution import StageExport
 from pipelines.sandbox.aws_emulator import AwsEmulator, patched_environ
 from pipelines.sandbox.baselines import monitoring_baselines
 from pipelines.sandbox.build import (
@@ -82,6 +81,7 @@ from pipelines.sandbox.world import (
     WorldSettings,
     build_world,
 )
+from pipelines.stage_export import StageExport
 from pipelines.storage import Storage
 from pipelines.timewindow import HOUR, as_utc, floor_hour, format_utc, hour_partition, parse_utc, utc_now
 
@@ -324,16 +324,15 @@ def monitor_prod(
     runs = plan_monitor_runs([item.hour for item in traffic], start_offset, end_offset)
     log = options.output / MONITORING_LOG
     log.write_text("")
+    storage = Storage(sandbox.clients.s3)
     with progress.step(f"Run the portable monitors on {prod.endpoint_name}'s two hours, as deployed"):
-        run_monitors(runs, stage, log)
-        hours = outcomes(
-            Storage(sandbox.clients.s3), stage, runs, [item.hour for item in traffic if item.drifted]
-        )
+        run_monitors(runs, stage, log, storage)
+        hours = outcomes(storage, stage, runs, [item.hour for item in traffic if item.drifted])
         for line in render_outcomes(hours):
             progress.note(line.removeprefix("  "))
     html = options.output / MONITORING_REPORT
     with progress.step("Report the monitors' results (terminal text in the log, HTML)"):
-        root = render_report(stage, html, log)
+        root = render_report(stage, html, log, storage)
         progress.note(f"{root} -> {html}")
     return {
         "stage_config": str(export_file),

@@ -250,8 +250,20 @@ def build_section(series: Series, baselines: Baselines) -> SeriesSection:
         MonitorType.MODEL_QUALITY: _model_quality_section,
         MonitorType.MODEL_BIAS: _bias_section,
         MonitorType.MODEL_EXPLAINABILITY: _explainability_section,
-    }[series.monitor]
+    }.get(series.monitor, _violations_section)
     return builder(series, baselines, ())
+
+
+def _violations_section(series: Series, baselines: Baselines, notes: tuple[str, ...]) -> SeriesSection:
+    """A monitor the report has no views of its own for: its violations, and their count over time."""
+    count = TrendLine("violations", _points(series, lambda e: float(len(e.violations)) if _ran(e) else None))
+    return SeriesSection(
+        series,
+        baselines,
+        worst=tuple(RankedViolation(v) for v in series.latest.violations),
+        trends=(Trend("Violations per execution", (count,)),),
+        notes=notes,
+    )
 
 
 def _by_severity(ranked: list[RankedViolation]) -> tuple[RankedViolation, ...]:
