@@ -9,10 +9,10 @@ written at all (exports only when their paths were asked for explicitly).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from transaction_scoring import contract
 
@@ -42,6 +42,10 @@ from pipelines.jsonio import content_digest
 from pipelines.monitors import DISABLED, ENABLED, MONITORS, BaselineFile, MonitorType
 from pipelines.s3uri import S3Uri
 from pipelines.storage import Storage
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sagemaker import SageMakerClient
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +89,8 @@ class DeployOptions:
 class Clients:
     """The AWS clients the flow uses (created by the caller, through ``pipelines.aws``)."""
 
-    sagemaker: Any
-    s3: Any
+    sagemaker: SageMakerClient
+    s3: S3Client
     region: str
 
 
@@ -144,14 +148,14 @@ def _check_options(options: DeployOptions) -> None:
         raise ConfigError(str(error)) from None
 
 
-def _project_tags(sagemaker: Any, project_arn: str | None) -> dict[str, str]:
+def _project_tags(sagemaker: SageMakerClient, project_arn: str | None) -> dict[str, str]:
     if not project_arn:
         return {}
     with aws_call(f"sagemaker:ListTags {project_arn}"):
         return stack_tags_from_project(sagemaker.list_tags(ResourceArn=project_arn).get("Tags", []))
 
 
-def stack_tags_from_project(tags: list[Mapping[str, str]]) -> dict[str, str]:
+def stack_tags_from_project(tags: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     """The project's tags that CloudFormation accepts as stack tags (``aws:`` keys are reserved)."""
     kept = {tag["Key"]: tag["Value"] for tag in tags if not tag["Key"].startswith(_RESERVED_TAG_PREFIX)}
     if len(kept) != len(tags):
