@@ -23,11 +23,11 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pipelines import aws
 from pipelines.cli import LOG_LEVELS, configure_logging, run
-from pipelines.errors import UserError
+from pipelines.errors import UserError, collect_problems
 from pipelines.monitoring.baseline import DEFAULT_PROBABILITY_THRESHOLD_PCT, BaselineOptions, make_baselines
 from pipelines.monitoring.baseline_files import BaselineFiles
 from pipelines.monitoring.clarify_predictor import contract_predictor
@@ -58,7 +58,6 @@ if TYPE_CHECKING:
     from mypy_boto3_sagemaker_runtime import SageMakerRuntimeClient
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 PROG = "fraud-monitor"
 
@@ -136,15 +135,6 @@ def number(text: str) -> int | float:
         return int(text)
     except ValueError:
         return float(text)
-
-
-def _collect(problems: list[str], make: Callable[[], T]) -> T | None:
-    """``make()``, or None with its user error's lines added to ``problems``."""
-    try:
-        return make()
-    except UserError as error:
-        problems.extend(error.problems)
-        return None
 
 
 def _non_negative(value: float | None, flag: str, problems: list[str]) -> None:
@@ -402,9 +392,11 @@ def _baseline(args: argparse.Namespace) -> int:
     storage = clients.storage([args.dataset, args.output, args.model, args.bias_config, args.predictor])
     problems: list[str] = []
     bias_config = (
-        _collect(problems, lambda: storage.read_json(args.bias_config)) if args.bias_config else None
+        collect_problems(problems, lambda: storage.read_json(args.bias_config)) if args.bias_config else None
     )
-    predictor = _collect(problems, lambda: storage.read_json(args.predictor)) if args.predictor else None
+    predictor = (
+        collect_problems(problems, lambda: storage.read_json(args.predictor)) if args.predictor else None
+    )
     options = baseline_options(args, bias_config, problems, predictor)
     if problems:
         raise UsageError(problems)
@@ -419,7 +411,7 @@ def run_options(args: argparse.Namespace, problems: list[tuple[Setting, str]]) -
     """The ``run`` flags as typed options; problems of flags that do not parse are appended, one line each,
     with the setting they give (problems are reported in ``SETTINGS_ORDER``)."""
     found: list[str] = []
-    execution_window = _collect(found, lambda: window(args.start, args.end))
+    execution_window = collect_problems(found, lambda: window(args.start, args.end))
     problems += [(Setting.WINDOW, p) for p in found]
     found = []
     monitors = _monitors(args.monitors, found)
@@ -501,7 +493,7 @@ def _run(args: argparse.Namespace) -> int:
     options = run_options(args, flag_problems)
     problems = [(SETTINGS_ORDER.index(name), problem) for name, problem in flag_problems]
     found: list[str] = []
-    storage = _collect(found, lambda: clients.storage(run_locations(options, export)))
+    storage = collect_problems(found, lambda: clients.storage(run_locations(options, export)))
     resolved = None
     if storage is not None:
         try:

@@ -13,12 +13,10 @@ the ``baseline`` location through ``storage`` (and checking that a local capture
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
-from pipelines.errors import UserError
+from pipelines.errors import collect_problems
 from pipelines.monitoring.baseline_files import BaselineFiles, baseline_files_at
 from pipelines.monitoring.capture_reader import ResponseFields
 from pipelines.monitoring.model_quality import ProblemType
@@ -42,7 +40,6 @@ from pipelines.stage_export import (
 )
 from pipelines.storage import Storage
 
-T = TypeVar("T")
 _ATTRIBUTE = re.compile(r"^(?:\$\.?)?(?:\[\d+\]\.?)?(?P<name>[^.\[\]]+)$")
 
 
@@ -64,19 +61,19 @@ def resolve_run_settings(
     monitors, disabled = _selected_monitors(options, export)
     outputs = _outputs(options, export, monitors, problems)
     problems += option_problems(options, export)
-    start_offset = options.start_offset or _collect(
+    start_offset = options.start_offset or collect_problems(
         problems, lambda: export.offset(START_OFFSET) if export else None
     )
-    end_offset = options.end_offset or _collect(
+    end_offset = options.end_offset or collect_problems(
         problems, lambda: export.offset(END_OFFSET) if export else None
     )
-    problem_type = options.problem_type or _collect(problems, lambda: _export_problem_type(export))
+    problem_type = options.problem_type or collect_problems(problems, lambda: _export_problem_type(export))
     threshold = (
         options.probability_threshold
         if options.probability_threshold is not None
-        else _collect(problems, lambda: export.probability_threshold if export else None)
+        else collect_problems(problems, lambda: export.probability_threshold if export else None)
     )
-    fields = _collect(problems, lambda: _response_fields(options, export)) or ResponseFields()
+    fields = collect_problems(problems, lambda: _response_fields(options, export)) or ResponseFields()
     baselines = _baselines(options, export, storage, problems)
     if problems:
         raise SettingsError(sorted(problems, key=_rank))
@@ -138,15 +135,6 @@ def option_problems(options: RunOptions, export: StageExport | None) -> list[str
         if value is not None and not value >= 0:  # NaN fails too
             problems.append(f"{setting(name)} is {value}: expected a non-negative number")
     return problems
-
-
-def _collect(problems: list[str], make: Callable[[], T]) -> T | None:
-    """``make()``, or None with its user error's lines added to ``problems``."""
-    try:
-        return make()
-    except UserError as error:
-        problems.extend(error.problems)
-        return None
 
 
 def _endpoint(options: RunOptions, export: StageExport | None, problems: list[str]) -> str | None:
@@ -241,7 +229,9 @@ def _baselines(
     """Per-file options first, then the ``baseline`` location's files, then the stage export's."""
     baselines = {m: options.baseline_files.get(m, BaselineFiles()) for m in MONITORS}
     if options.baseline is not None:
-        in_folder = _collect(problems, lambda: baseline_files_at(storage, options.baseline or "")) or {}
+        in_folder = (
+            collect_problems(problems, lambda: baseline_files_at(storage, options.baseline or "")) or {}
+        )
         if in_folder and not any(files.locations for files in in_folder.values()):
             problems.append(
                 f"{setting(Setting.BASELINE)} {options.baseline}: no baseline files in it (expected the "
