@@ -87,13 +87,35 @@ class GroundTruthLabels:
                 self.superseded += 1
             self.labels[record.event_id] = record.label
 
+    def table(self) -> pl.DataFrame:
+        """The labels as a table (``__key``: eventId, ``__label``), what the run engines ship and join."""
+        return pl.DataFrame(
+            {LABEL_KEY: list(self.labels), LABEL_VALUE: list(self.labels.values())},
+            schema={LABEL_KEY: pl.String, LABEL_VALUE: pl.String},
+        )
+
+    def counts_only(self) -> GroundTruthLabels:
+        """The same counts and problems without the labels (what a run's summary needs)."""
+        return GroundTruthLabels({}, self.lines_read, self.superseded, self.unreadable_lines, self.problems)
+
+
+LABEL_KEY, LABEL_VALUE = "__key", "__label"
+
+
+def ground_truth_files(storage: Storage, root: str, window: TimeWindow) -> list[str]:
+    """The label files of the hours of ``window`` under ``root/yyyy/mm/dd/hh/``, in collection order."""
+    return [
+        location
+        for partition in window.partitions()
+        for location in storage.list_files(join_location(root, partition))
+    ]
+
 
 def read_ground_truth(storage: Storage, root: str, window: TimeWindow) -> GroundTruthLabels:
     """Every label under ``root/yyyy/mm/dd/hh/`` for the hours of ``window``, in collection order."""
     labels = GroundTruthLabels()
-    for partition in window.partitions():
-        for location in storage.list_files(join_location(root, partition)):
-            labels.add_lines(location, storage.read_text(location).splitlines())
+    for location in ground_truth_files(storage, root, window):
+        labels.add_lines(location, storage.read_text(location).splitlines())
     return labels
 
 
@@ -124,18 +146,47 @@ class MergeReport:
 
 def merge_ground_truth(records: pl.DataFrame, labels: GroundTruthLabels) -> tuple[pl.DataFrame, MergeReport]:
     """``records`` with a ``__ground_truth`` column (null when unmatched), and the counts of the join."""
+    merged, used_keys = attach_ground_truth(records, labels.table())
+    return merged, merge_report(records.height, merged, used_keys.len(), labels)
+
+
+def merge_report(
+    records: int, merged: pl.DataFrame, used_labels: int, labels: GroundTruthLabels
+) -> MergeReport:
+    """The counts of a join of ``records`` records (``merged``: with their labels) that used ``used_labels``
+    distinct labels of ``labels``."""
+    matched = 0 if merged.height == 0 else int(merged.get_column(GROUND_TRUTH_COLUMN).is_not_null().sum())
+    return matched_report(records, matched, used_labels, labels)
+
+
+def matched_report(records: int, matched: int, used_labels: int, labels: GroundTruthLabels) -> MergeReport:
+    total = labels.lines_read - labels.unreadable_lines - labels.superseded
+    return MergeReport(
+        records=records,
+        matched_records=matched,
+        unmatched_records=records - matched,
+        ground_truth_labels=total,
+        matched_ground_truth=used_labels,
+        unmatched_ground_truth=total - used_labels,
+        superseded_labels=labels.superseded,
+        unreadable_lines=labels.unreadable_lines,
+    )
+
+
+def attach_ground_truth(records: pl.DataFrame, label_table: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
+    """``records`` with a ``__ground_truth`` column (null when unmatched), and the distinct label keys used.
+
+    ``label_table`` is ``GroundTruthLabels.table()``. Works batch by batch: a request's records are never
+    split between batches, and the labels used by each batch are unioned by the engines.
+    """
     for column in (EVENT_ID, INFERENCE_ID, RECORD_ID):
         if column not in records.columns:
             raise ValueError(f"captured records need the capture reader's {column!r} column")
     if GROUND_TRUTH_COLUMN in records.columns:
         raise ValueError(f"captured records already have a {GROUND_TRUTH_COLUMN!r} column")
-    label_table = pl.DataFrame(
-        {"__key": list(labels.labels), "__label": list(labels.labels.values())},
-        schema={"__key": pl.String, "__label": pl.String},
-    )
 
     def lookup(frame: pl.DataFrame, key: str, name: str) -> pl.DataFrame:
-        table = label_table.rename({"__key": key, "__label": name})
+        table = label_table.rename({LABEL_KEY: key, LABEL_VALUE: name})
         return frame.join(table, on=key, how="left", maintain_order="left")
 
     request_key = pl.coalesce(pl.col(INFERENCE_ID), pl.col(EVENT_ID)).cast(pl.String)
@@ -154,15 +205,4 @@ def merge_ground_truth(records: pl.DataFrame, labels: GroundTruthLabels) -> tupl
         .alias("__used_key"),
     )
     used_keys = merged.get_column("__used_key").drop_nulls().unique()
-    matched = int(merged.get_column(GROUND_TRUTH_COLUMN).is_not_null().sum())
-    report = MergeReport(
-        records=records.height,
-        matched_records=matched,
-        unmatched_records=records.height - matched,
-        ground_truth_labels=len(labels.labels),
-        matched_ground_truth=used_keys.len(),
-        unmatched_ground_truth=len(labels.labels) - used_keys.len(),
-        superseded_labels=labels.superseded,
-        unreadable_lines=labels.unreadable_lines,
-    )
-    return records.with_columns(merged.get_column(GROUND_TRUTH_COLUMN)), report
+    return records.with_columns(merged.get_column(GROUND_TRUTH_COLUMN)), used_keys

@@ -14,9 +14,12 @@ from transaction_scoring.contract import TRANSACTION_ID
 
 from pipelines.monitoring.capture_reader.columns import (
     EVENT_ID,
+    FILE,
     INFERENCE_ID,
     INFERENCE_TIME,
     METADATA_COLUMNS,
+    POSITION,
+    POSITION_FILE_SHIFT,
     RECORD_ID,
     RECORD_INDEX,
     REQUEST,
@@ -49,12 +52,16 @@ class CaptureReader:
         record_id_field: str = TRANSACTION_ID,
         batch_bytes: int = DEFAULT_BATCH_BYTES,
         prefetch: bool = True,
+        first_file: int = 0,
     ) -> None:
+        """``first_file``: the ordinal of the first file given in the window's whole file list (an engine
+        reading a slice of the window's files passes where its slice starts), for ``POSITION``."""
         self._storage = storage
         self._fields = response_fields
         self._record_id_field = record_id_field
         self._batch_bytes = batch_bytes
         self._prefetch = prefetch
+        self._first_file = first_file
         self._line_numbers: dict[str, list[int]] = {}
         self.report = CaptureReadReport()
 
@@ -73,14 +80,14 @@ class CaptureReader:
     def _produce(self, files: Iterable[str]) -> Iterator[pl.DataFrame]:
         group: list[pl.DataFrame] = []
         size = 0
-        for path in files:
+        for ordinal, path in enumerate(files, start=self._first_file):
             data = self._storage.read_bytes(path)
             self.report.files += 1
             envelopes, problems = parse_envelopes(path, data)
             self.report.unreadable += self._located(problems)
             self.report.captured_requests += envelopes.height
             if envelopes.height:
-                group.append(envelopes)
+                group.append(envelopes.with_columns(pl.lit(ordinal, dtype=pl.Int64).alias(FILE)))
                 size += len(data)
             if size >= self._batch_bytes:
                 yield from self._records_of(group)
@@ -98,8 +105,11 @@ class CaptureReader:
         predictions, response_problems = response_predictions(requests.join(counts, on=REQUEST), self._fields)
         self.report.response_problems += self._located(response_problems)
         records = records.join(predictions, on=[REQUEST, RECORD_INDEX], how="left")
-        metadata = requests.select(REQUEST, EVENT_ID, INFERENCE_ID, INFERENCE_TIME)
+        metadata = requests.select(REQUEST, EVENT_ID, INFERENCE_ID, INFERENCE_TIME, FILE)
         records = records.join(metadata, on=REQUEST, how="left").sort(REQUEST, RECORD_INDEX)
+        # Requests are in file order, so a file's records are contiguous: number them within their file.
+        position = (pl.col(FILE) * (1 << POSITION_FILE_SHIFT)) + pl.int_range(pl.len()).over(FILE)
+        records = records.with_columns(position.cast(pl.Int64).alias(POSITION))
         record_id = (
             pl.col(self._record_id_field).cast(pl.String)
             if self._record_id_field in records.columns

@@ -42,3 +42,11 @@ class CaptureReadReport:
     @property
     def unreadable_lines(self) -> int:
         return len(self.unreadable)
+
+    def merge(self, other: CaptureReadReport) -> None:
+        """Add the report of another slice of the same window (problems kept in slice order)."""
+        self.files += other.files
+        self.captured_requests += other.captured_requests
+        self.records += other.records
+        self.unreadable += other.unreadable
+        self.response_problems += other.response_problems

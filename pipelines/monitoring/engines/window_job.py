@@ -1,0 +1,129 @@
+"""One window's computation, the same on every engine: a slice of its capture files → a ``WindowPartial``.
+
+A ``WindowJob`` says what a window read computes: its capture files (in window order), how to decode them,
+each monitor's ``Partials`` and, for monitors that need ground truth, the labels to join. ``slice_partial``
+reads a slice of the files (``CaptureReader`` with the slice's first file ordinal, so records keep their
+window positions), joins the labels batch by batch and feeds every monitor's partial; ``WindowPartial``s
+merge (the read report's counts and problems, the labels used, each monitor's partial). Everything in a job
+and a partial pickles, so the local engine ships them to worker processes.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+from transaction_scoring.contract import TRANSACTION_ID
+
+from pipelines import aws
+from pipelines.monitoring.capture_reader import CaptureReader, CaptureReadReport, ResponseFields
+from pipelines.monitoring.ground_truth_merge import (
+    GROUND_TRUTH_COLUMN,
+    GroundTruthLabels,
+    attach_ground_truth,
+)
+from pipelines.monitoring.partial_results import Partials, frame_from_bytes, frame_to_bytes
+from pipelines.storage import Storage
+
+
+@dataclass(frozen=True)
+class WindowJob:
+    """What reading one window computes (picklable: it is sent to worker processes)."""
+
+    files: tuple[str, ...]  # the window's capture files, in window order
+    partials: Mapping[str, Partials[Any]]  # by monitor type
+    response_fields: ResponseFields = field(default_factory=ResponseFields)
+    record_id_field: str = TRANSACTION_ID
+    labels: bytes | None = None  # GroundTruthLabels.table() as Arrow IPC, for a window merged with labels
+    s3_region: str | None = None  # set when the files are on S3: workers make their own client
+
+    def label_table(self) -> pl.DataFrame | None:
+        return None if self.labels is None else frame_from_bytes(self.labels)
+
+    def storage(self) -> Storage:
+        """A storage for a worker process (the parent's S3 client does not cross process boundaries)."""
+        if self.s3_region is None:
+            return Storage()
+        return Storage(aws.client("s3", aws.session(self.s3_region)))
+
+
+def labels_bytes(table: pl.DataFrame) -> bytes:
+    return frame_to_bytes(table)
+
+
+@dataclass
+class WindowPartial:
+    """A slice's (or merged slices') read report, labels used and each monitor's partial result."""
+
+    report: CaptureReadReport
+    partials: dict[str, Any]
+    matched: int = 0  # records with a label
+    used_labels: pl.Series = field(default_factory=lambda: pl.Series("key", [], dtype=pl.String))
+    labels: GroundTruthLabels | None = None  # the labels' counts, when the engine read them (Spark)
+
+    def merge(self, other: WindowPartial, job: WindowJob) -> WindowPartial:
+        self.report.merge(other.report)
+        for monitor, spec in job.partials.items():
+            self.partials[monitor] = spec.merge(self.partials[monitor], other.partials[monitor])
+        self.matched += other.matched
+        self.used_labels = pl.concat([self.used_labels, other.used_labels]).unique()
+        return self
+
+    def to_bytes(self, job: WindowJob) -> bytes:
+        partials = {m: spec.to_bytes(self.partials[m]) for m, spec in job.partials.items()}
+        used = frame_to_bytes(self.used_labels.to_frame())
+        return pickle.dumps((self.report, partials, self.matched, used), protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, job: WindowJob) -> WindowPartial:
+        report, partials, matched, used = pickle.loads(data)
+        return cls(
+            report,
+            {m: spec.from_bytes(partials[m]) for m, spec in job.partials.items()},
+            matched,
+            frame_from_bytes(used).to_series(),
+        )
+
+
+def empty_partial(job: WindowJob) -> WindowPartial:
+    return WindowPartial(CaptureReadReport(), {m: spec.empty() for m, spec in job.partials.items()})
+
+
+def slice_partial(
+    storage: Storage, job: WindowJob, first: int, files: Sequence[str], *, prefetch: bool = True
+) -> WindowPartial:
+    """The partial of the slice ``files`` (the job's files from ordinal ``first``)."""
+    reader = CaptureReader(
+        storage,
+        response_fields=job.response_fields,
+        record_id_field=job.record_id_field,
+        prefetch=prefetch,
+        first_file=first,
+    )
+    labels = job.label_table()
+    result = empty_partial(job)
+    used: list[pl.Series] = []
+    for batch in reader.batches(files):
+        if labels is not None:
+            batch, keys = attach_ground_truth(batch, labels)
+            used.append(keys)
+            result.matched += int(batch.get_column(GROUND_TRUTH_COLUMN).is_not_null().sum())
+        for monitor, spec in job.partials.items():
+            result.partials[monitor] = spec.add(result.partials[monitor], batch)
+    result.report = reader.report
+    if used:
+        result.used_labels = pl.concat(used).unique().rename("key")
+    return result
+
+
+def merge_in_order(partials: Sequence[WindowPartial], job: WindowJob) -> WindowPartial:
+    """The slices' partials merged in window order."""
+    if not partials:
+        return empty_partial(job)
+    merged = partials[0]
+    for partial in partials[1:]:
+        merged = merged.merge(partial, job)
+    return merged
