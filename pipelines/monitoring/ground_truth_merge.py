@@ -173,15 +173,30 @@ def matched_report(records: int, matched: int, used_labels: int, labels: GroundT
     )
 
 
+REQUEST_KEY, RECORD_KEY = "__request_key", "__record_key"
+
+
+def join_keys(records: pl.DataFrame) -> pl.DataFrame:
+    """The two keys a record's label may have (module docstring): ``__request_key``, the request's
+    inferenceId (or eventId) when the request holds this record alone, and ``__record_key``, the record's
+    ``Transaction ID``. The Spark engine joins these keys with the labels in Spark."""
+    for column in (EVENT_ID, INFERENCE_ID, RECORD_ID):
+        if column not in records.columns:
+            raise ValueError(f"captured records need the capture reader's {column!r} column")
+    request_key = pl.coalesce(pl.col(INFERENCE_ID), pl.col(EVENT_ID)).cast(pl.String)
+    single = pl.len().over(EVENT_ID) == 1
+    return records.select(
+        pl.when(single).then(request_key).otherwise(None).alias(REQUEST_KEY),
+        pl.col(RECORD_ID).cast(pl.String).alias(RECORD_KEY),
+    )
+
+
 def attach_ground_truth(records: pl.DataFrame, label_table: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
     """``records`` with a ``__ground_truth`` column (null when unmatched), and the distinct label keys used.
 
     ``label_table`` is ``GroundTruthLabels.table()``. Works batch by batch: a request's records are never
     split between batches, and the labels used by each batch are unioned by the engines.
     """
-    for column in (EVENT_ID, INFERENCE_ID, RECORD_ID):
-        if column not in records.columns:
-            raise ValueError(f"captured records need the capture reader's {column!r} column")
     if GROUND_TRUTH_COLUMN in records.columns:
         raise ValueError(f"captured records already have a {GROUND_TRUTH_COLUMN!r} column")
 
@@ -189,19 +204,14 @@ def attach_ground_truth(records: pl.DataFrame, label_table: pl.DataFrame) -> tup
         table = label_table.rename({LABEL_KEY: key, LABEL_VALUE: name})
         return frame.join(table, on=key, how="left", maintain_order="left")
 
-    request_key = pl.coalesce(pl.col(INFERENCE_ID), pl.col(EVENT_ID)).cast(pl.String)
-    single = pl.len().over(EVENT_ID) == 1
     # Only the key columns go through the joins; the label is attached to the records at the end.
-    keys = records.select(
-        pl.when(single).then(request_key).otherwise(None).alias("__request_key"),
-        pl.col(RECORD_ID).cast(pl.String).alias("__record_key"),
-    )
-    joined = lookup(lookup(keys, "__request_key", "__by_request"), "__record_key", "__by_record")
+    keys = join_keys(records)
+    joined = lookup(lookup(keys, REQUEST_KEY, "__by_request"), RECORD_KEY, "__by_record")
     merged = joined.select(
         pl.coalesce("__by_request", "__by_record").alias(GROUND_TRUTH_COLUMN),
         pl.when(pl.col("__by_request").is_not_null())
-        .then(pl.col("__request_key"))
-        .otherwise(pl.when(pl.col("__by_record").is_not_null()).then(pl.col("__record_key")))
+        .then(pl.col(REQUEST_KEY))
+        .otherwise(pl.when(pl.col("__by_record").is_not_null()).then(pl.col(RECORD_KEY)))
         .alias("__used_key"),
     )
     used_keys = merged.get_column("__used_key").drop_nulls().unique()

@@ -98,7 +98,7 @@ def _window_data(
     merge = None
     if labelled:
         labels = labels or GroundTruthLabels()
-        merge = matched_report(result.report.records, result.matched, result.used_labels.len(), labels)
+        merge = matched_report(result.report.records, result.matched, result.labels_used, labels)
     return WindowData(
         window,
         result.report,

@@ -7,6 +7,7 @@ batch parsed on a thread). This module groups files into batches, joins the piec
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 
 import polars as pl
@@ -70,17 +71,20 @@ class CaptureReader:
         frames = list(self.batches(files))
         return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
 
-    def batches(self, files: Iterable[str]) -> Iterator[pl.DataFrame]:
-        """Record batches; with ``prefetch`` the next batch is parsed on a thread while this one is used."""
-        if self._prefetch:
-            yield from prefetched(self._produce(files), name="capture-reader")
-        else:
-            yield from self._produce(files)
+    def batches(self, files: Iterable[str], ordinals: Iterable[int] | None = None) -> Iterator[pl.DataFrame]:
+        """Record batches; with ``prefetch`` the next batch is parsed on a thread while this one is used.
 
-    def _produce(self, files: Iterable[str]) -> Iterator[pl.DataFrame]:
+        ``ordinals``: each file's ordinal in the window (default: consecutive from ``first_file``)."""
+        numbers = ordinals if ordinals is not None else itertools.count(self._first_file)
+        if self._prefetch:
+            yield from prefetched(self._produce(files, numbers), name="capture-reader")
+        else:
+            yield from self._produce(files, numbers)
+
+    def _produce(self, files: Iterable[str], ordinals: Iterable[int]) -> Iterator[pl.DataFrame]:
         group: list[pl.DataFrame] = []
         size = 0
-        for ordinal, path in enumerate(files, start=self._first_file):
+        for ordinal, path in zip(ordinals, files, strict=False):
             data = self._storage.read_bytes(path)
             self.report.files += 1
             envelopes, problems = parse_envelopes(path, data)

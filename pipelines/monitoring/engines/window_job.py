@@ -11,7 +11,7 @@ and a partial pickles, so the local engine ships them to worker processes.
 from __future__ import annotations
 
 import pickle
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +63,11 @@ class WindowPartial:
     matched: int = 0  # records with a label
     used_labels: pl.Series = field(default_factory=lambda: pl.Series("key", [], dtype=pl.String))
     labels: GroundTruthLabels | None = None  # the labels' counts, when the engine read them (Spark)
+    used_label_count: int | None = None  # distinct labels used, when the engine joined them (Spark)
+
+    @property
+    def labels_used(self) -> int:
+        return self.used_labels.len() if self.used_label_count is None else self.used_label_count
 
     def merge(self, other: WindowPartial, job: WindowJob) -> WindowPartial:
         self.report.merge(other.report)
@@ -95,21 +100,39 @@ def empty_partial(job: WindowJob) -> WindowPartial:
 def slice_partial(
     storage: Storage, job: WindowJob, first: int, files: Sequence[str], *, prefetch: bool = True
 ) -> WindowPartial:
-    """The partial of the slice ``files`` (the job's files from ordinal ``first``)."""
-    reader = CaptureReader(
-        storage,
-        response_fields=job.response_fields,
-        record_id_field=job.record_id_field,
-        prefetch=prefetch,
-        first_file=first,
-    )
+    """The partial of the slice ``files`` (the job's files from ordinal ``first``), labels joined here."""
     labels = job.label_table()
+
+    def labelled(batch: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series | None]:
+        if labels is None:
+            return batch, None
+        return attach_ground_truth(batch, labels)
+
+    ordinals = range(first, first + len(files))
+    return files_partial(storage, job, files, ordinals, labelled, prefetch=prefetch)
+
+
+def files_partial(
+    storage: Storage,
+    job: WindowJob,
+    files: Sequence[str],
+    ordinals: Sequence[int],
+    labelled: Callable[[pl.DataFrame], tuple[pl.DataFrame, pl.Series | None]],
+    *,
+    prefetch: bool = True,
+) -> WindowPartial:
+    """The partial of ``files`` (with their ``ordinals`` in the window); ``labelled`` attaches the labels
+    to a batch and says which labels it used (None: no labels, or counted by the engine)."""
+    reader = CaptureReader(
+        storage, response_fields=job.response_fields, record_id_field=job.record_id_field, prefetch=prefetch
+    )
     result = empty_partial(job)
     used: list[pl.Series] = []
-    for batch in reader.batches(files):
-        if labels is not None:
-            batch, keys = attach_ground_truth(batch, labels)
+    for batch in reader.batches(files, ordinals):
+        batch, keys = labelled(batch)
+        if keys is not None:
             used.append(keys)
+        if GROUND_TRUTH_COLUMN in batch.columns:
             result.matched += int(batch.get_column(GROUND_TRUTH_COLUMN).is_not_null().sum())
         for monitor, spec in job.partials.items():
             result.partials[monitor] = spec.add(result.partials[monitor], batch)

@@ -1,0 +1,286 @@
+"""The Spark engine: Spark reads a window's capture (and ground truth), joins the labels, and every partition
+computes the monitors' partial results with the same Python classes; the driver merges them.
+
+What runs where:
+
+- capture files are read by Spark (``binaryFile``: one row per file, so a file is decoded whole by the local
+  engine's reader, ``CaptureReader``: CSV/JSON/BASE64 payloads, batched requests, unreadable lines named by
+  file and line exactly as on the other engines);
+- ground truth, for monitors that need it: label files are read and parsed by Spark (``parse_ground_truth_line``
+  per line), the last label collected for an eventId wins (a window function over file and line order);
+  every captured record's two join keys (``ground_truth_merge.join_keys``: the request's inferenceId when it
+  holds one record, the record's ``Transaction ID``) are joined with the labels **in Spark**, and the matched
+  labels travel back to the records' files by a second Spark join on the file;
+- each partition folds its files into a ``WindowPartial`` (``window_job.files_partial``, the code the local
+  engine runs) and returns it as bytes; the driver merges the partitions' partials in file order.
+
+Locations: local paths are read as ``file://`` URIs, ``s3://`` ones as ``s3a://`` (Hadoop's S3A connector:
+on SageMaker's Spark processing image it is installed and uses the job's role; elsewhere add
+``org.apache.hadoop:hadoop-aws`` matching the Hadoop version, see docs/monitors/engines.md). Our package must
+be importable on the executors (a local master shares this interpreter; a cluster needs it installed or
+shipped with ``--py-files``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+import polars as pl
+import pyarrow as pa
+
+from pipelines.ground_truth import GroundTruthFormatError, parse_ground_truth_line
+from pipelines.monitoring.capture_reader import POSITION, POSITION_FILE_SHIFT
+from pipelines.monitoring.engines.window_job import WindowJob, WindowPartial, files_partial, merge_in_order
+from pipelines.monitoring.ground_truth_merge import (
+    GROUND_TRUTH_COLUMN,
+    MAX_KEPT_PROBLEMS,
+    RECORD_KEY,
+    REQUEST_KEY,
+    GroundTruthLabels,
+    join_keys,
+)
+from pipelines.s3uri import is_s3_uri
+from pipelines.storage import Storage
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from pipelines.monitoring.engines import EngineSpec, GroundTruthSource
+
+APP_NAME = "fraud-model-monitoring"
+FILES_PER_ARROW_BATCH = 8  # capture files handed to Python at once (each is decoded whole)
+
+
+def spark_session(master: str | None = None) -> SparkSession:
+    """The running session, or a new one (``master``, default ``local[*]``)."""
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    builder = SparkSession.builder.appName(APP_NAME).master(master or "local[*]")
+    builder = builder.config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
+    builder = builder.config("spark.ui.showConsoleProgress", "false")
+    # Python workers run this interpreter (its virtualenv has our dependencies), unless told otherwise.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    return builder.getOrCreate()
+
+
+def spark_location(location: str) -> str:
+    """What Spark opens for one of our locations: ``s3a://`` for S3, a ``file://`` URI for a local path."""
+    if is_s3_uri(location):
+        return "s3a://" + location.removeprefix("s3://")
+    return "file://" + os.path.abspath(location)
+
+
+def _same_file(spark_path: str) -> str:
+    """A path as Spark reports it (``file:/a/b``), in ``spark_location``'s form."""
+    if spark_path.startswith("file:"):
+        return "file://" + os.path.normpath(urlparse(spark_path).path)
+    return spark_path
+
+
+class _Contents(Storage):
+    """The bytes Spark read, served to the capture reader as if they were files."""
+
+    def __init__(self, contents: dict[str, bytes]) -> None:
+        super().__init__()
+        self._contents = contents
+
+    def read_bytes(self, location: str) -> bytes:
+        return self._contents[location]
+
+
+def compute_spark(
+    storage: Storage, job: WindowJob, engine: EngineSpec, ground_truth: GroundTruthSource | None
+) -> WindowPartial:
+    """The window's merged partial results, computed by Spark."""
+    from pyspark.sql import functions as F
+
+    if not job.files:
+        result = merge_in_order([], job)
+        if ground_truth is not None:
+            result.labels = _read_labels(spark_session(engine.spark_master), ground_truth)[1]
+            result.used_label_count = 0
+        return result
+    spark = spark_session(engine.spark_master)
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(FILES_PER_ARROW_BATCH))
+    locations = [spark_location(f) for f in job.files]
+    ordinal_of = {location: i for i, location in enumerate(locations)}
+    originals = dict(zip(locations, job.files, strict=True))
+    capture = spark.read.format("binaryFile").load(locations).select("path", "content")
+    file_of = F.udf(lambda path: ordinal_of[_same_file(path)], "long")
+    capture = capture.withColumn("file", file_of("path"))
+    if ground_truth is None:
+        partials = _partials(capture, job, originals, labelled=False)
+        return merge_in_order(partials, job)
+    labels, counts = _read_labels(spark, ground_truth)
+    keys = capture.mapInArrow(
+        _keys_of(job, originals), "position long, request_key string, record_key string"
+    )
+    by_request = labels.select(F.col("key").alias("request_key"), F.col("label").alias("by_request"))
+    by_record = labels.select(F.col("key").alias("record_key"), F.col("label").alias("by_record"))
+    joined = (
+        keys.join(by_request, "request_key", "left")
+        .join(by_record, "record_key", "left")
+        .select(
+            "position",
+            F.coalesce("by_request", "by_record").alias("label"),
+            F.when(F.col("by_request").isNotNull(), F.col("request_key"))
+            .when(F.col("by_record").isNotNull(), F.col("record_key"))
+            .alias("used_key"),
+        )
+        .filter(F.col("label").isNotNull())
+        .cache()
+    )
+    used = joined.select(F.countDistinct("used_key")).first()
+    per_file = joined.groupBy(
+        (F.col("position") / (1 << POSITION_FILE_SHIFT)).cast("long").alias("file")
+    ).agg(F.collect_list(F.struct("position", "label")).alias("labels"))
+    partials = _partials(capture.join(per_file, "file", "left"), job, originals, labelled=True)
+    joined.unpersist()
+    result = merge_in_order(partials, job)
+    result.labels = counts
+    result.used_label_count = int(used[0]) if used is not None else 0
+    return result
+
+
+def _partials(
+    frame: DataFrame, job: WindowJob, originals: dict[str, str], *, labelled: bool
+) -> list[WindowPartial]:
+    """Each partition's ``WindowPartial``, in file order."""
+
+    def partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        rows = [row for batch in batches for row in batch.to_pylist()]
+        if not rows:
+            return
+        rows.sort(key=lambda row: row["file"])
+        files = [originals[_same_file(row["path"])] for row in rows]
+        contents = {name: row["content"] for name, row in zip(files, rows, strict=True)}
+        matches = _label_table([label for row in rows for label in (row.get("labels") or [])])
+
+        def attach(batch: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series | None]:
+            if not labelled:
+                return batch, None
+            joined = batch.join(matches, on=POSITION, how="left", maintain_order="left")
+            return joined, None
+
+        result = files_partial(
+            _Contents(contents), job, files, [row["file"] for row in rows], attach, prefetch=False
+        )
+        yield pa.RecordBatch.from_pylist(
+            [{"first": rows[0]["file"], "partial": result.to_bytes(job)}],
+            schema=pa.schema([("first", pa.int64()), ("partial", pa.binary())]),
+        )
+
+    collected = frame.mapInArrow(partition, "first long, partial binary").collect()
+    ordered = sorted(collected, key=lambda row: row["first"])
+    return [WindowPartial.from_bytes(bytes(row["partial"]), job) for row in ordered]
+
+
+def _label_table(labels: Sequence[dict[str, Any]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {POSITION: [m["position"] for m in labels], GROUND_TRUTH_COLUMN: [m["label"] for m in labels]},
+        schema={POSITION: pl.Int64, GROUND_TRUTH_COLUMN: pl.String},
+    )
+
+
+def _keys_of(job: WindowJob, originals: dict[str, str]) -> Any:
+    """mapInArrow: every captured record's position and join keys."""
+
+    def keys(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        from pipelines.monitoring.capture_reader import CaptureReader
+
+        for batch in batches:
+            rows = sorted(batch.to_pylist(), key=lambda row: row["file"])
+            files = [originals[_same_file(row["path"])] for row in rows]
+            reader = CaptureReader(
+                _Contents({f: row["content"] for f, row in zip(files, rows, strict=True)}),
+                response_fields=job.response_fields,
+                record_id_field=job.record_id_field,
+                prefetch=False,
+            )
+            for records in reader.batches(files, [row["file"] for row in rows]):
+                table = pl.concat([records.select(POSITION), join_keys(records)], how="horizontal")
+                yield (
+                    table.rename({REQUEST_KEY: "request_key", RECORD_KEY: "record_key"})
+                    .to_arrow()
+                    .to_batches()[0]
+                )
+
+    return keys
+
+
+def _read_labels(spark: SparkSession, source: GroundTruthSource) -> tuple[DataFrame, GroundTruthLabels]:
+    """The labels (``key``, ``label``: the last collected per eventId) and what reading them found."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    schema = "key string, label string, file long, line long, problem string"
+    if not source.files:
+        empty = spark.createDataFrame([], schema).select("key", "label")
+        return empty, GroundTruthLabels()
+    locations = [spark_location(f) for f in source.files]
+    ordinal_of = {location: i for i, location in enumerate(locations)}
+    originals = dict(zip(locations, source.files, strict=True))
+
+    def parse(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            out: list[dict[str, Any]] = []
+            for row in batch.to_pylist():
+                location = _same_file(row["path"])
+                where = originals[location]
+                text = bytes(row["content"]).decode("utf-8-sig", errors="replace")
+                for number, line in enumerate(text.splitlines(), start=1):
+                    if not line.strip():
+                        continue
+                    entry: dict[str, Any] = {"file": ordinal_of[location], "line": number}
+                    try:
+                        record = parse_ground_truth_line(line, where=f"{where}:{number}")
+                        entry.update(key=record.event_id, label=record.label, problem=None)
+                    except GroundTruthFormatError as error:
+                        entry.update(key=None, label=None, problem="\n".join(error.problems))
+                    out.append(entry)
+            yield pa.RecordBatch.from_pylist(
+                out,
+                schema=pa.schema(
+                    [
+                        ("key", pa.string()),
+                        ("label", pa.string()),
+                        ("file", pa.int64()),
+                        ("line", pa.int64()),
+                        ("problem", pa.string()),
+                    ]
+                ),
+            )
+
+    lines = spark.read.format("binaryFile").load(locations).mapInArrow(parse, schema).cache()
+    valid = lines.filter(F.col("key").isNotNull())
+    latest = Window.partitionBy("key").orderBy(F.col("file").desc(), F.col("line").desc())
+    labels = valid.withColumn("rank", F.row_number().over(latest)).filter("rank = 1").select("key", "label")
+    totals = lines.agg(
+        F.count(F.lit(1)).alias("lines"),
+        F.count("problem").alias("unreadable"),
+        F.count("key").alias("valid"),
+        F.countDistinct("key").alias("distinct"),
+    ).first()
+    assert totals is not None
+    problems = [
+        row["problem"]
+        for row in lines.filter(F.col("problem").isNotNull())
+        .orderBy("file", "line")
+        .limit(MAX_KEPT_PROBLEMS)
+        .collect()
+    ]
+    counts = GroundTruthLabels(
+        {},
+        lines_read=int(totals["lines"]),
+        superseded=int(totals["valid"]) - int(totals["distinct"]),
+        unreadable_lines=int(totals["unreadable"]),
+        problems=problems,
+    )
+    return labels, counts
