@@ -37,8 +37,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     return make_world(tmp_path_factory.mktemp("engines"))
 
 
-def _settings(world: World, output: Path, engine: EngineSpec | None = None) -> tuple[RunSettings, Any]:
+def _settings(
+    world: World,
+    output: Path,
+    engine: EngineSpec | None = None,
+    monitors: tuple[MonitorType, ...] | None = None,
+) -> tuple[RunSettings, Any]:
     options = RunOptions(
+        monitors=monitors,
         capture=str(world.drifted.capture),
         window=WINDOW,
         endpoint=ENDPOINT,
@@ -52,8 +58,10 @@ def _settings(world: World, output: Path, engine: EngineSpec | None = None) -> t
     return resolved.settings, load_explainer(resolved.explainer, Storage(), lambda: None)  # type: ignore[arg-type,return-value]
 
 
-def _run(world: World, output: Path, engine: EngineSpec) -> None:
-    settings, explainer = _settings(world, output, engine)
+def _run(
+    world: World, output: Path, engine: EngineSpec, monitors: tuple[MonitorType, ...] | None = None
+) -> None:
+    settings, explainer = _settings(world, output, engine, monitors)
     run_execution(Storage(), settings, explainer)
 
 
