@@ -112,7 +112,8 @@ class WindowData:
     def problems(self) -> list[str]:
         found = [str(p) for p in self.report.unreadable[:MAX_INPUT_PROBLEMS]]
         found += [str(p) for p in self.report.response_problems[: MAX_INPUT_PROBLEMS - len(found)]]
-        found += [str(p) for p in self.report.duplicates[: max(0, MAX_INPUT_PROBLEMS - len(found))]]
+        for more in (self.report.duplicates, self.report.left_out_fields):
+            found += [str(p) for p in more[: max(0, MAX_INPUT_PROBLEMS - len(found))]]
         if self.labels is not None:
             found += self.labels.problems[: max(0, MAX_INPUT_PROBLEMS - len(found))]
         return found

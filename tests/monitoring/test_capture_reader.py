@@ -326,3 +326,16 @@ def test_a_request_repeated_across_batches_is_read_once(tmp_path: Path) -> None:
     frame, reader = _read(tmp_path, batch_bytes=1, prefetch=False)
     assert frame.get_column(RECORD_ID).to_list() == ["t0", "t3"]
     assert reader.report.duplicate_requests == 1
+
+
+def test_json_fields_named_like_the_readers_own_columns_are_left_out_and_reported(tmp_path: Path) -> None:
+    body = json.dumps({"__request": 1, "__event_id": "spoofed", "Amount": 3.5})
+    path = _write(tmp_path, [_record(body, _response(1), event="1")])
+    frame, reader = _read(tmp_path)
+    assert frame.get_column("Amount").to_list() == [3.5]
+    assert frame.get_column("__event_id").to_list() == ["evt-1"]
+    assert reader.report.unreadable == []
+    assert [str(p) for p in reader.report.left_out_fields] == [
+        f"{path}:1: field(s) '__request', '__event_id' left out of this batch's records: names starting "
+        "with '__' are the monitors' own columns"
+    ]

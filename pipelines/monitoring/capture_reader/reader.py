@@ -94,8 +94,9 @@ class CaptureReader:
 
     def _records_of(self, group: list[pl.DataFrame]) -> Iterator[pl.DataFrame]:
         requests = self._first_deliveries(pl.concat(group)).with_row_index(REQUEST)
-        records, unreadable = request_records(requests)
+        records, unreadable, left_out = request_records(requests)
         self.report.unreadable += self._located(unreadable)
+        self.report.left_out_fields += self._located(left_out)
         if records is None:
             return
         counts = records.group_by(REQUEST).agg(pl.len().alias("records"))
