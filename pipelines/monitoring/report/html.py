@@ -81,6 +81,10 @@ def trend_chart(trend: Trend) -> Markup:
     )
 
 
+def _plural(count: int, word: str) -> str:
+    return formatting.plural(count, word)
+
+
 def _confusion_columns(matrix: Mapping[str, Mapping[str, float]]) -> list[str]:
     return sorted({predicted for row in matrix.values() for predicted in row})
 
@@ -97,6 +101,9 @@ def _environment() -> jinja2.Environment:
         number=formatting.number,
         percent=formatting.percent,
         hour=formatting.hour,
+        span=formatting.span,
+        plural=_plural,
+        readable=formatting.readable,
         confusion_columns=_confusion_columns,
         heading=monitor_heading,
         stage_heading=stage_heading,
