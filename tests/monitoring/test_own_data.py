@@ -261,3 +261,15 @@ def test_a_capture_delivered_twice_is_evaluated_once(tmp_path: Path, capsys) -> 
     )
     matrix = statistics["binary_classification_metrics"]["confusion_matrix"]
     assert sum(count for row in matrix.values() for count in row.values()) == 120
+
+
+@pytest.mark.parametrize("command", ["baseline", "run", "report", "capture-csv"])
+def test_each_subcommands_help_has_a_description_and_two_examples(command: str, capsys) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = capsys.readouterr().out
+    usage, description = text.split("\n\n")[:2]
+    assert usage.startswith(f"usage: fraud-monitor {command}")
+    assert len(description.split()) > 15
+    examples = text.split("examples:\n")[1].splitlines()
+    assert [line.split()[:2] for line in examples] == [["fraud-monitor", command]] * 2
