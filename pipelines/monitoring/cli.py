@@ -225,6 +225,17 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _csv_header_flags(parser: argparse.ArgumentParser) -> None:
+    """``--header``/``--no-header`` and ``--headers``: how a CSV's columns are named."""
+    parser.add_argument(
+        "--header",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Whether the first row is a header (default: detect).",
+    )
+    parser.add_argument("--headers", help="Column names for a header-less CSV, comma-separated.")
+
+
 def _baseline_parser(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=_baseline)
     parser.add_argument("--dataset", required=True, help="CSV file, or folder / S3 prefix of CSV files.")
@@ -234,13 +245,7 @@ def _baseline_parser(parser: argparse.ArgumentParser) -> None:
         help=f"Comma-separated, of {', '.join(MONITORS.cli_names)} "
         "(default: each one whose inputs are given).",
     )
-    parser.add_argument(
-        "--header",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="Whether the first row is a header (default: detect).",
-    )
-    parser.add_argument("--headers", help="Column names for a header-less CSV, comma-separated.")
+    _csv_header_flags(parser)
     parser.add_argument("--label", help="The label column (never profiled for data quality).")
     parser.add_argument(
         "--exclude",
@@ -392,13 +397,7 @@ def _capture_csv_parser(parser: argparse.ArgumentParser) -> None:
         "--probability-column", help="Predicted probability column: written as the response's probability."
     )
     parser.add_argument("--exclude", help="Columns left out of the requests, comma-separated.")
-    parser.add_argument(
-        "--header",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="Whether the first row is a header (default: detect).",
-    )
-    parser.add_argument("--headers", help="Column names for a header-less CSV, comma-separated.")
+    _csv_header_flags(parser)
     parser.add_argument(
         "--region", help="AWS region for s3:// locations (default: AWS_REGION / the profile's)."
     )

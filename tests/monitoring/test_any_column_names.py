@@ -18,10 +18,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
+from own_data_commands import capture_csv_argv, run_argv
 
 from pipelines.monitoring.cli import main
 
-HOUR, END = "2026-11-29T13:00:00Z", "2026-11-29T14:00:00Z"
 TRICKY_NAMES = [
     "count",
     "len",
@@ -108,47 +108,9 @@ def _end_to_end(root: Path, header: list[str], rows: list[list[str]]) -> None:
         return
     statistics = json.loads((root / "baseline" / "data-quality" / "statistics.json").read_text())
     assert [feature["name"] for feature in statistics["features"]] == names
-    code, err = _command(
-        [
-            "capture-csv",
-            "--dataset",
-            str(dataset),
-            "--capture",
-            str(root / "capture"),
-            "--endpoint",
-            "any",
-            "--hour",
-            HOUR,
-            "--label",
-            "label",
-            "--ground-truth",
-            str(root / "ground-truth"),
-            "--probability-column",
-            "prob",
-        ]
-    )
+    code, err = _command(capture_csv_argv(root, str(dataset), "any"))
     _no_traceback(code, err, (0,))
-    code, err = _command(
-        [
-            "run",
-            "--endpoint",
-            "any",
-            "--capture",
-            str(root / "capture"),
-            "--ground-truth",
-            str(root / "ground-truth"),
-            "--baseline",
-            str(root / "baseline"),
-            "--output",
-            str(root / "results"),
-            "--monitors",
-            "data-quality,model-quality",
-            "--start",
-            HOUR,
-            "--end",
-            END,
-        ]
-    )
+    code, err = _command(run_argv(root, "any", root / "baseline"))
     _no_traceback(code, err, (0, 1))
     html = root / "report.html"
     code, err = _command(["report", str(root / "results"), "--html", str(html)])

@@ -10,11 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from own_data_commands import capture_csv_argv, run_argv
 
 from pipelines.monitoring.cli import main
-
-HOUR = "2026-11-29T13:00:00Z"
-END = "2026-11-29T14:00:00Z"
 
 
 def _csv(path: Path, header: list[str], rows: list[list[object]]) -> str:
@@ -161,52 +159,11 @@ def test_a_column_named_like_the_monitors_own_columns_is_refused(tmp_path: Path,
 
 # -- baseline -> capture-csv -> run -> report --------------------------------------------------------------
 def _capture(tmp_path: Path, dataset: str, *extra: str) -> int:
-    return main(
-        [
-            "capture-csv",
-            "--dataset",
-            dataset,
-            "--capture",
-            str(tmp_path / "capture"),
-            "--endpoint",
-            "own",
-            "--hour",
-            HOUR,
-            "--label",
-            "label",
-            "--ground-truth",
-            str(tmp_path / "ground-truth"),
-            "--probability-column",
-            "prob",
-            *extra,
-        ]
-    )
+    return main(capture_csv_argv(tmp_path, dataset, "own", *extra))
 
 
 def _run(tmp_path: Path, baseline: Path) -> int:
-    return main(
-        [
-            "run",
-            "--endpoint",
-            "own",
-            "--capture",
-            str(tmp_path / "capture"),
-            "--ground-truth",
-            str(tmp_path / "ground-truth"),
-            "--baseline",
-            str(baseline),
-            "--output",
-            str(tmp_path / "results"),
-            "--monitors",
-            "data-quality,model-quality",
-            "--start",
-            HOUR,
-            "--end",
-            END,
-            "--probability-threshold",
-            "50",
-        ]
-    )
+    return main(run_argv(tmp_path, "own", baseline, "--probability-threshold", "50"))
 
 
 def _summary(tmp_path: Path, monitor: str) -> dict:
