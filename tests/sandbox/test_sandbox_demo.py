@@ -347,7 +347,8 @@ def test_the_html_report_renders_in_a_real_browser(demo: tuple[DemoSummary, str,
                    section.className.split('-').pop(),
                    [...section.querySelectorAll('svg')].map(svg => {
                        const box = svg.getBoundingClientRect();
-                       return [box.width, box.height, svg.querySelectorAll('rect, circle, path').length];
+                       const marks = svg.querySelectorAll('rect, circle, path, polyline');
+                       return [box.width, box.height, marks.length];
                    })])"""
         )
         for monitor, drawn in charts:

@@ -72,6 +72,9 @@ def attribution_chart(ranking: AttributionRanking) -> Markup:
 
 
 def trend_chart(trend: Trend) -> Markup:
+    """The trend's lines over executions; a note instead of an empty frame when no execution has a value."""
+    if not any(svg.plottable(point.value) for line in trend.lines for point in line.points):
+        return Markup('<p class="note">No value in any execution (see the table above for why).</p>')
     lines = [
         svg.Line(line.name, tuple(svg.LinePoint(p.when, p.value) for p in line.points))
         for line in trend.lines

@@ -336,3 +336,15 @@ def test_a_bias_metric_clarify_could_not_compute_shows_why(page: str) -> None:
     assert row
     why = "Treatment Equality is undefined: facet d has no false negatives"
     assert f'<td class="num">- <small class="meta">({why})</small></td>' in row.group(0)
+
+
+def test_a_trend_without_any_value_is_a_note_not_an_empty_chart() -> None:
+    from pipelines.monitoring.report.html import trend_chart
+    from pipelines.monitoring.report.views import Trend, TrendLine, TrendPoint
+
+    empty = Trend(
+        "FT", (TrendLine("FT", (TrendPoint(FIRST_HOUR, None, "a"), TrendPoint(FIRST_HOUR, None, "b"))),)
+    )
+    shown = str(trend_chart(empty))
+    assert "<svg" not in shown
+    assert "No value in any execution" in shown
