@@ -24,7 +24,7 @@ capture window to the execution time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -39,6 +39,7 @@ from pipelines.timewindow import TimeWindow
 GROUND_TRUTH_COLUMN = "__ground_truth"
 
 MAX_KEPT_PROBLEMS = 100
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def capture_window(
@@ -70,22 +71,27 @@ class GroundTruthLabels:
     unreadable_lines: int = 0
     problems: list[str] = field(default_factory=list)
 
-    def add_lines(self, where: str, lines: Iterable[str]) -> None:
-        """Parse one file's lines (``where`` names it in problems); later labels replace earlier ones."""
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
+    def add_lines(self, where: str, lines: Iterable[str | bytes]) -> None:
+        """Parse one file's lines (``where`` names it in problems); later labels replace earlier ones.
+
+        A line that is not UTF-8 text is unreadable like a line that is not JSON: counted, kept as a problem,
+        and the file's other lines are still read.
+        """
+        for line in label_lines(where, lines):
             self.lines_read += 1
-            try:
-                record = parse_ground_truth_line(line, where=f"{where}:{number}")
-            except GroundTruthFormatError as error:
-                self.unreadable_lines += 1
-                if len(self.problems) < MAX_KEPT_PROBLEMS:
-                    self.problems.extend(error.problems)
+            if line.problems:
+                self._unreadable(line.problems)
                 continue
-            if record.event_id in self.labels:
+            assert line.event_id is not None
+            assert line.label is not None
+            if line.event_id in self.labels:
                 self.superseded += 1
-            self.labels[record.event_id] = record.label
+            self.labels[line.event_id] = line.label
+
+    def _unreadable(self, problems: Iterable[str]) -> None:
+        self.unreadable_lines += 1
+        if len(self.problems) < MAX_KEPT_PROBLEMS:
+            self.problems.extend(problems)
 
     def table(self) -> pl.DataFrame:
         """The labels as a table (``__key``: eventId, ``__label``), what the run engines ship and join."""
@@ -102,6 +108,40 @@ class GroundTruthLabels:
 LABEL_KEY, LABEL_VALUE = "__key", "__label"
 
 
+@dataclass(frozen=True, slots=True)
+class LabelLine:
+    """One non-empty line of a label file: its label, or why it cannot be read."""
+
+    number: int
+    event_id: str | None
+    label: str | None
+    problems: tuple[str, ...] = ()
+
+
+def label_lines(where: str, lines: Iterable[str | bytes]) -> Iterator[LabelLine]:
+    """The non-empty lines of the label file ``where``, parsed (the Spark engine parses them the same way)."""
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            record = parse_ground_truth_line(line, where=f"{where}:{number}")
+        except UnicodeDecodeError as error:
+            reason = f"not UTF-8 text ({error.reason} at byte {error.start} of the line)"
+            yield LabelLine(number, None, None, (f"{where}:{number}: {reason}",))
+            continue
+        except GroundTruthFormatError as error:
+            yield LabelLine(number, None, None, tuple(error.problems))
+            continue
+        yield LabelLine(number, record.event_id, record.label)
+
+
+def label_file_lines(data: bytes) -> list[bytes]:
+    """A label file's lines: JSON Lines end at "\\n" only (str.splitlines would also split at separators
+    inside a value)."""
+    return data.removeprefix(UTF8_BOM).split(b"\n")
+
+
 def ground_truth_files(storage: Storage, root: str, window: TimeWindow) -> list[str]:
     """The label files of the hours of ``window`` under ``root/yyyy/mm/dd/hh/``, in collection order."""
     return [
@@ -115,7 +155,7 @@ def read_ground_truth(storage: Storage, root: str, window: TimeWindow) -> Ground
     """Every label under ``root/yyyy/mm/dd/hh/`` for the hours of ``window``, in collection order."""
     labels = GroundTruthLabels()
     for location in ground_truth_files(storage, root, window):
-        labels.add_lines(location, storage.read_text(location).splitlines())
+        labels.add_lines(location, label_file_lines(storage.read_bytes(location)))
     return labels
 
 

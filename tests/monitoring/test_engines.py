@@ -4,6 +4,8 @@ give the files one pass gives (exact fields exactly, floats within rounding, ske
 from __future__ import annotations
 
 import random
+import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -169,3 +171,27 @@ def test_sample_keys_are_uniform_and_differ_by_seed_and_stream() -> None:
     assert not np.array_equal(keys, sample_keys(position, seed=1))
     assert not np.array_equal(keys, sample_keys(position, seed=0, stream=1))
     assert np.array_equal(keys[1000:2000], sample_keys(position[1000:2000], seed=0))
+
+
+def test_a_capture_file_copied_into_another_slice_is_read_once_by_the_workers(
+    world: World, tmp_path: Path
+) -> None:
+    capture = tmp_path / "capture"
+    shutil.copytree(world.drifted.capture, capture)
+    files = sorted(capture.rglob("*.jsonl"))
+    shutil.copy(files[0], files[-1].parent / "zz-copy-of-the-first.jsonl")  # a re-uploaded file, read last
+    copied = World(
+        world.root,
+        world.model,
+        world.held_out,
+        world.baseline,
+        world.clean,
+        replace(world.drifted, capture=capture),
+    )
+    monitors = (MonitorType.DATA_QUALITY, MonitorType.MODEL_QUALITY)
+    _run(copied, tmp_path / "one", EngineSpec(processes=1), monitors)
+    _run(copied, tmp_path / "two", EngineSpec(processes=2, min_parallel_bytes=0), monitors)
+    one = summaries(tmp_path / "one")
+    assert one[f"{ENDPOINT}-DataQuality"]["inputs"]["records"] == world.drifted.records
+    assert one == summaries(tmp_path / "two")
+    assert differences(result_files(tmp_path / "one"), result_files(tmp_path / "two")) == []

@@ -25,12 +25,14 @@ from pipelines.monitoring.capture_reader.columns import (
     RECORD_INDEX,
     REQUEST,
     ROW_SEPARATOR,
+    WHERE,
 )
 from pipelines.monitoring.capture_reader.envelopes import parse_envelopes
 from pipelines.monitoring.capture_reader.predictions import response_predictions
 from pipelines.monitoring.capture_reader.prefetch import prefetched
 from pipelines.monitoring.capture_reader.records import request_records
 from pipelines.monitoring.capture_reader.types import (
+    MAX_REPORTED_DUPLICATES,
     CaptureReadReport,
     Problems,
     ReadProblem,
@@ -39,6 +41,7 @@ from pipelines.monitoring.capture_reader.types import (
 from pipelines.storage import Storage
 
 DEFAULT_BATCH_BYTES = 32 * 1024 * 1024
+_EVENT_ID_HASH_SEED = 14
 _CONTRACT_FIELDS = ResponseFields()  # frozen: one shared default
 
 
@@ -54,9 +57,12 @@ class CaptureReader:
         batch_bytes: int = DEFAULT_BATCH_BYTES,
         prefetch: bool = True,
         first_file: int = 0,
+        seen_events: pl.Series | None = None,
     ) -> None:
         """``first_file``: the ordinal of the first file given in the window's whole file list (an engine
-        reading a slice of the window's files passes where its slice starts), for ``POSITION``."""
+        reading a slice of the window's files passes where its slice starts), for ``POSITION``;
+        ``seen_events``: the eventId hashes (``events``) of the window's earlier slices, whose requests are
+        duplicates here."""
         self._storage = storage
         self._fields = response_fields
         self._record_id_field = record_id_field
@@ -64,7 +70,14 @@ class CaptureReader:
         self._prefetch = prefetch
         self._first_file = first_file
         self._line_numbers: dict[str, list[int]] = {}
+        self._seen_events = pl.Series("seen", [], dtype=pl.UInt64)
+        self._earlier_events = seen_events
         self.report = CaptureReadReport()
+
+    @property
+    def events(self) -> pl.Series:
+        """The hashes of the eventIds read (first deliveries), for an engine that reads slices apart."""
+        return self._seen_events
 
     def read(self, files: Iterable[str]) -> pl.DataFrame:
         """All records at once (for small windows and tests)."""
@@ -100,9 +113,10 @@ class CaptureReader:
             yield from self._records_of(group)
 
     def _records_of(self, group: list[pl.DataFrame]) -> Iterator[pl.DataFrame]:
-        requests = pl.concat(group).with_row_index(REQUEST)
-        records, unreadable = request_records(requests)
+        requests = self._first_deliveries(pl.concat(group)).with_row_index(REQUEST)
+        records, unreadable, left_out = request_records(requests)
         self.report.unreadable += self._located(unreadable)
+        self.report.left_out_fields += self._located(left_out)
         if records is None:
             return
         counts = records.group_by(REQUEST).agg(pl.len().alias("records"))
@@ -123,6 +137,34 @@ class CaptureReader:
         features = [c for c in records.columns if not c.startswith("__")]
         self.report.records += records.height
         yield records.select(*features, *METADATA_COLUMNS)
+
+    def _first_deliveries(self, requests: pl.DataFrame) -> pl.DataFrame:
+        """``requests`` without those whose eventId was already read in this window (reported, not counted).
+
+        SageMaker generates an eventId per invocation, so a second line with the same eventId is the same
+        invocation delivered twice (a copied or re-uploaded capture file), not traffic: counting it twice
+        would weigh its records twice in every monitor (docs/monitors/formats.md#data-capture). The eventIds
+        seen are kept as 64-bit hashes (8 bytes per request; a collision among 10 million requests has a
+        chance of about 3 in a million).
+        """
+        keys = requests.get_column(EVENT_ID).hash(seed=_EVENT_ID_HASH_SEED)
+        first = keys.is_first_distinct() & ~keys.is_in(self._seen_events.implode())
+        if self._earlier_events is not None:
+            first = first & ~keys.is_in(self._earlier_events.implode())
+        if bool(first.all()):
+            self._seen_events.append(keys)
+            return requests
+        repeated = requests.filter(~first)
+        self.report.duplicate_requests += repeated.height
+        room = max(0, MAX_REPORTED_DUPLICATES - len(self.report.duplicates))
+        self.report.duplicates += self._located(
+            [
+                (where, f"eventId {event!r} was already read in this window: this copy is left out")
+                for where, event in repeated.select(WHERE, EVENT_ID).head(room).iter_rows()
+            ]
+        )
+        self._seen_events.append(keys.filter(first))
+        return requests.filter(first)
 
     def _located(self, problems: Problems) -> list[ReadProblem]:
         return [self._problem(where, reason) for where, reason in problems]

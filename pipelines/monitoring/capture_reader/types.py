@@ -29,6 +29,9 @@ class ReadProblem:
         return f"{self.where}: {self.reason}"
 
 
+MAX_REPORTED_DUPLICATES = 20  # where the first repeated requests are; all of them are counted
+
+
 @dataclass
 class CaptureReadReport:
     """What was read, and what could not be."""
@@ -38,6 +41,9 @@ class CaptureReadReport:
     records: int = 0
     unreadable: list[ReadProblem] = field(default_factory=list)  # lines or requests without records
     response_problems: list[ReadProblem] = field(default_factory=list)  # records kept without predictions
+    duplicate_requests: int = 0  # lines whose eventId was already read: left out
+    duplicates: list[ReadProblem] = field(default_factory=list)  # where the first of them are
+    left_out_fields: list[ReadProblem] = field(default_factory=list)  # fields named like our own columns
 
     @property
     def unreadable_lines(self) -> int:
@@ -50,3 +56,6 @@ class CaptureReadReport:
         self.records += other.records
         self.unreadable += other.unreadable
         self.response_problems += other.response_problems
+        self.duplicate_requests += other.duplicate_requests
+        self.duplicates = (self.duplicates + other.duplicates)[:MAX_REPORTED_DUPLICATES]
+        self.left_out_fields += other.left_out_fields

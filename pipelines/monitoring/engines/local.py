@@ -22,7 +22,15 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
-from pipelines.monitoring.engines.window_job import WindowJob, WindowPartial, merge_in_order, slice_partial
+import polars as pl
+
+from pipelines.monitoring.engines.window_job import (
+    WindowJob,
+    WindowPartial,
+    merge_in_order,
+    slice_partial,
+    without_repeated_requests,
+)
 from pipelines.storage import Storage
 
 SLICES_PER_PROCESS = 2
@@ -60,7 +68,8 @@ def compute_local(
     slices = file_slices(job.files, processes * SLICES_PER_PROCESS)
     small = job.s3_region is None and _local_bytes(job.files) < min_parallel_bytes
     if processes == 1 or len(slices) < 2 or small:
-        return merge_in_order([slice_partial(storage, job, first, files) for first, files in slices], job)
+        # One reader for the whole window: it leaves out repeated requests itself.
+        return slice_partial(storage, job, 0, list(job.files))
     results: list[WindowPartial] = []
     with (
         _one_thread_per_worker(),
@@ -73,7 +82,12 @@ def compute_local(
     ):
         futures = [pool.submit(_run_slice, first, files) for first, files in slices]
         results = [WindowPartial.from_bytes(future.result(), job) for future in futures]
-    return merge_in_order(results, job)
+
+    def reread(index: int, earlier: pl.Series) -> WindowPartial:
+        first, files = slices[index]
+        return slice_partial(storage, job, first, files, seen_events=earlier)
+
+    return merge_in_order(without_repeated_requests(results, reread), job)
 
 
 def _local_bytes(files: Sequence[str]) -> int:

@@ -6,8 +6,9 @@ What runs where:
 - capture files are read by Spark (``binaryFile``: one row per file, so a file is decoded whole by the local
   engine's reader, ``CaptureReader``: CSV/JSON/BASE64 payloads, batched requests, unreadable lines named by
   file and line exactly as on the other engines);
-- ground truth, for monitors that need it: label files are read and parsed by Spark (``parse_ground_truth_line``
-  per line), the last label collected for an eventId wins (a window function over file and line order);
+- ground truth, for monitors that need it: label files are read by Spark and parsed line by line as the
+  local engine does (``label_lines``), the last label collected for an eventId wins (a window function over
+  file and line order);
   every captured record's two join keys (``ground_truth_merge.join_keys``: the request's inferenceId when it
   holds one record, the record's ``Transaction ID``) are joined with the labels **in Spark**, and the matched
   labels travel back to the records' files by a second Spark join on the file;
@@ -25,16 +26,21 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import polars as pl
 import pyarrow as pa
 
-from pipelines.ground_truth import GroundTruthFormatError, parse_ground_truth_line
 from pipelines.monitoring.capture_reader import POSITION, POSITION_FILE_SHIFT
-from pipelines.monitoring.engines.window_job import WindowJob, WindowPartial, files_partial, merge_in_order
+from pipelines.monitoring.engines.window_job import (
+    WindowJob,
+    WindowPartial,
+    files_partial,
+    merge_in_order,
+    without_repeated_requests,
+)
 from pipelines.monitoring.ground_truth_merge import (
     GROUND_TRUTH_COLUMN,
     MAX_KEPT_PROBLEMS,
@@ -42,6 +48,8 @@ from pipelines.monitoring.ground_truth_merge import (
     REQUEST_KEY,
     GroundTruthLabels,
     join_keys,
+    label_file_lines,
+    label_lines,
 )
 from pipelines.s3uri import is_s3_uri
 from pipelines.storage import Storage
@@ -116,8 +124,7 @@ def compute_spark(
     file_of = F.udf(lambda path: ordinal_of[_same_file(path)], "long")
     capture = capture.withColumn("file", file_of("path"))
     if ground_truth is None:
-        partials = _partials(capture, job, originals, labelled=False)
-        return merge_in_order(partials, job)
+        return merge_in_order(_partials(capture, job, originals, storage, None), job)
     labels, counts = _read_labels(spark, ground_truth)
     keys = capture.mapInArrow(
         _keys_of(job, originals), "position long, request_key string, record_key string"
@@ -141,7 +148,12 @@ def compute_spark(
     per_file = joined.groupBy(
         (F.col("position") / (1 << POSITION_FILE_SHIFT)).cast("long").alias("file")
     ).agg(F.collect_list(F.struct("position", "label")).alias("labels"))
-    partials = _partials(capture.join(per_file, "file", "left"), job, originals, labelled=True)
+
+    def labels_of(files: list[int]) -> pl.DataFrame:
+        rows = per_file.filter(F.col("file").isin(files)).collect()
+        return _label_table([label.asDict() for row in rows for label in row["labels"]])
+
+    partials = _partials(capture.join(per_file, "file", "left"), job, originals, storage, labels_of)
     joined.unpersist()
     result = merge_in_order(partials, job)
     result.labels = counts
@@ -150,9 +162,15 @@ def compute_spark(
 
 
 def _partials(
-    frame: DataFrame, job: WindowJob, originals: dict[str, str], *, labelled: bool
+    frame: DataFrame,
+    job: WindowJob,
+    originals: dict[str, str],
+    storage: Storage,
+    labels_of: Callable[[list[int]], pl.DataFrame] | None,
 ) -> list[WindowPartial]:
-    """Each partition's ``WindowPartial``, in file order."""
+    """Each partition's ``WindowPartial``, in file order (a partition repeating an earlier one's requests is
+    read again on the driver without them: ``without_repeated_requests``)."""
+    labelled = labels_of is not None
 
     def partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         rows = [row for batch in batches for row in batch.to_pylist()]
@@ -162,24 +180,39 @@ def _partials(
         files = [originals[_same_file(row["path"])] for row in rows]
         contents = {name: row["content"] for name, row in zip(files, rows, strict=True)}
         matches = _label_table([label for row in rows for label in (row.get("labels") or [])])
-
-        def attach(batch: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series | None]:
-            if not labelled:
-                return batch, None
-            joined = batch.join(matches, on=POSITION, how="left", maintain_order="left")
-            return joined, None
-
+        attach = _attach(matches) if labelled else _unlabelled
         result = files_partial(
             _Contents(contents), job, files, [row["file"] for row in rows], attach, prefetch=False
         )
         yield pa.RecordBatch.from_pylist(
-            [{"first": rows[0]["file"], "partial": result.to_bytes(job)}],
-            schema=pa.schema([("first", pa.int64()), ("partial", pa.binary())]),
+            [{"files": [row["file"] for row in rows], "partial": result.to_bytes(job)}],
+            schema=pa.schema([("files", pa.list_(pa.int64())), ("partial", pa.binary())]),
         )
 
-    collected = frame.mapInArrow(partition, "first long, partial binary").collect()
-    ordered = sorted(collected, key=lambda row: row["first"])
-    return [WindowPartial.from_bytes(bytes(row["partial"]), job) for row in ordered]
+    collected = frame.mapInArrow(partition, "files array<long>, partial binary").collect()
+    ordered = sorted(collected, key=lambda row: row["files"][0])
+    partials = [WindowPartial.from_bytes(bytes(row["partial"]), job) for row in ordered]
+
+    def reread(index: int, earlier: pl.Series) -> WindowPartial:
+        ordinals = list(ordered[index]["files"])
+        attach = _attach(labels_of(ordinals)) if labels_of is not None else _unlabelled
+        files = [job.files[i] for i in ordinals]
+        return files_partial(storage, job, files, ordinals, attach, seen_events=earlier)
+
+    return without_repeated_requests(partials, reread)
+
+
+def _unlabelled(batch: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series | None]:
+    return batch, None
+
+
+def _attach(matches: pl.DataFrame) -> Callable[[pl.DataFrame], tuple[pl.DataFrame, pl.Series | None]]:
+    """Attach the labels Spark matched (by position) to a batch of records."""
+
+    def attach(batch: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series | None]:
+        return batch.join(matches, on=POSITION, how="left", maintain_order="left"), None
+
+    return attach
 
 
 def _label_table(labels: Sequence[dict[str, Any]]) -> pl.DataFrame:
@@ -233,18 +266,16 @@ def _read_labels(spark: SparkSession, source: GroundTruthSource) -> tuple[DataFr
             out: list[dict[str, Any]] = []
             for row in batch.to_pylist():
                 location = _same_file(row["path"])
-                where = originals[location]
-                text = bytes(row["content"]).decode("utf-8-sig", errors="replace")
-                for number, line in enumerate(text.splitlines(), start=1):
-                    if not line.strip():
-                        continue
-                    entry: dict[str, Any] = {"file": ordinal_of[location], "line": number}
-                    try:
-                        record = parse_ground_truth_line(line, where=f"{where}:{number}")
-                        entry.update(key=record.event_id, label=record.label, problem=None)
-                    except GroundTruthFormatError as error:
-                        entry.update(key=None, label=None, problem="\n".join(error.problems))
-                    out.append(entry)
+                for line in label_lines(originals[location], label_file_lines(bytes(row["content"]))):
+                    out.append(
+                        {
+                            "key": line.event_id,
+                            "label": line.label,
+                            "file": ordinal_of[location],
+                            "line": line.number,
+                            "problem": "\n".join(line.problems) if line.problems else None,
+                        }
+                    )
             yield pa.RecordBatch.from_pylist(
                 out,
                 schema=pa.schema(

@@ -64,6 +64,9 @@ class WindowPartial:
     used_labels: pl.Series = field(default_factory=lambda: pl.Series("key", [], dtype=pl.String))
     labels: GroundTruthLabels | None = None  # the labels' counts, when the engine read them (Spark)
     used_label_count: int | None = None  # distinct labels used, when the engine joined them (Spark)
+    events: pl.Series = field(
+        default_factory=lambda: pl.Series("seen", [], dtype=pl.UInt64)
+    )  # eventId hashes
 
     @property
     def labels_used(self) -> int:
@@ -75,21 +78,25 @@ class WindowPartial:
             self.partials[monitor] = spec.merge(self.partials[monitor], other.partials[monitor])
         self.matched += other.matched
         self.used_labels = pl.concat([self.used_labels, other.used_labels]).unique()
+        self.events = pl.concat([self.events, other.events])
         return self
 
     def to_bytes(self, job: WindowJob) -> bytes:
         partials = {m: spec.to_bytes(self.partials[m]) for m, spec in job.partials.items()}
         used = frame_to_bytes(self.used_labels.to_frame())
-        return pickle.dumps((self.report, partials, self.matched, used), protocol=pickle.HIGHEST_PROTOCOL)
+        events = frame_to_bytes(self.events.to_frame())
+        plain = (self.report, partials, self.matched, used, events)
+        return pickle.dumps(plain, protocol=pickle.HIGHEST_PROTOCOL)
 
     @classmethod
     def from_bytes(cls, data: bytes, job: WindowJob) -> WindowPartial:
-        report, partials, matched, used = pickle.loads(data)
+        report, partials, matched, used, events = pickle.loads(data)  # our own worker processes
         return cls(
             report,
             {m: spec.from_bytes(partials[m]) for m, spec in job.partials.items()},
             matched,
             frame_from_bytes(used).to_series(),
+            events=frame_from_bytes(events).to_series(),
         )
 
 
@@ -98,7 +105,13 @@ def empty_partial(job: WindowJob) -> WindowPartial:
 
 
 def slice_partial(
-    storage: Storage, job: WindowJob, first: int, files: Sequence[str], *, prefetch: bool = True
+    storage: Storage,
+    job: WindowJob,
+    first: int,
+    files: Sequence[str],
+    *,
+    prefetch: bool = True,
+    seen_events: pl.Series | None = None,
 ) -> WindowPartial:
     """The partial of the slice ``files`` (the job's files from ordinal ``first``), labels joined here."""
     labels = job.label_table()
@@ -109,7 +122,7 @@ def slice_partial(
         return attach_ground_truth(batch, labels)
 
     ordinals = range(first, first + len(files))
-    return files_partial(storage, job, files, ordinals, labelled, prefetch=prefetch)
+    return files_partial(storage, job, files, ordinals, labelled, prefetch=prefetch, seen_events=seen_events)
 
 
 def files_partial(
@@ -120,11 +133,17 @@ def files_partial(
     labelled: Callable[[pl.DataFrame], tuple[pl.DataFrame, pl.Series | None]],
     *,
     prefetch: bool = True,
+    seen_events: pl.Series | None = None,
 ) -> WindowPartial:
     """The partial of ``files`` (with their ``ordinals`` in the window); ``labelled`` attaches the labels
-    to a batch and says which labels it used (None: no labels, or counted by the engine)."""
+    to a batch and says which labels it used (None: no labels, or counted by the engine); ``seen_events``:
+    the eventIds of earlier slices (``without_repeated_requests``)."""
     reader = CaptureReader(
-        storage, response_fields=job.response_fields, record_id_field=job.record_id_field, prefetch=prefetch
+        storage,
+        response_fields=job.response_fields,
+        record_id_field=job.record_id_field,
+        prefetch=prefetch,
+        seen_events=seen_events,
     )
     result = empty_partial(job)
     used: list[pl.Series] = []
@@ -137,9 +156,27 @@ def files_partial(
         for monitor, spec in job.partials.items():
             result.partials[monitor] = spec.add(result.partials[monitor], batch)
     result.report = reader.report
+    result.events = reader.events
     if used:
         result.used_labels = pl.concat(used).unique().rename("key")
     return result
+
+
+def without_repeated_requests(
+    partials: Sequence[WindowPartial], reread: Callable[[int, pl.Series], WindowPartial]
+) -> list[WindowPartial]:
+    """The slices' partials, with a slice read again when it repeats a request (eventId) an earlier slice
+    read: the capture reader leaves out a request delivered twice (docs/monitors/formats.md#data-capture),
+    and slices read apart cannot see each other's. ``reread(index, earlier_events)`` reads slice ``index``
+    again without them. Copies of a capture file are rare, so this is normally a check and nothing else."""
+    kept: list[WindowPartial] = []
+    seen = pl.Series("seen", [], dtype=pl.UInt64)
+    for index, partial in enumerate(partials):
+        if seen.len() and bool(partial.events.is_in(seen.implode()).any()):
+            partial = reread(index, seen)
+        seen = pl.concat([seen, partial.events])
+        kept.append(partial)
+    return kept
 
 
 def merge_in_order(partials: Sequence[WindowPartial], job: WindowJob) -> WindowPartial:
