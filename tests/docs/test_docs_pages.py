@@ -17,7 +17,12 @@ from pipelines.monitoring import cli as monitoring_cli
 from pipelines.sandbox import demo
 
 CODE_SPAN = re.compile(r"`([^`]+)`")
-REQUIREMENT_FILES = ("requirements.in", "requirements-bench.in", "requirements-checkov.in")
+REQUIREMENT_FILES = (
+    "requirements.in",
+    "requirements-bench.in",
+    "requirements-checkov.in",
+    "requirements-spark.in",
+)
 
 
 def direct_dependencies() -> set[str]:
@@ -26,7 +31,7 @@ def direct_dependencies() -> set[str]:
     for name in REQUIREMENT_FILES:
         for line in (REPO_ROOT / name).read_text().splitlines():
             requirement = line.split("#", 1)[0].strip()
-            if requirement:
+            if requirement and not requirement.startswith("-"):  # not an option line (-c constraints)
                 names.add(re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0].lower())
     return names
 
