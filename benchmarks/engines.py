@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.monitor_throughput import ENDPOINT, HOUR, transactions, write_capture
+from benchmarks.monitor_throughput import ENDPOINT, HOUR, peak_rss_mb, transactions, write_capture
 
 CHUNK = 1_000_000  # records generated at a time (memory)
 VCPUS_PER_INSTANCE = 4  # e.g. ml.m5.xlarge
@@ -102,7 +102,7 @@ def measure(workdir: Path, engine: str) -> dict[str, Any]:
         "seconds": seconds,
         "cpu_seconds": _cpu_seconds() - cpu,
         "spark_fixed_seconds": fixed,
-        "peak_rss_mb": _peak_rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
         "largest_child_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0,
         "folder": outcome.folder,
     }
@@ -111,13 +111,6 @@ def measure(workdir: Path, engine: str) -> dict[str, Any]:
 def _cpu_seconds() -> float:
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
-def _peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024.0
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def _in_fresh_process(*args: str) -> dict[str, Any]:

@@ -173,14 +173,13 @@ def test_sample_keys_are_uniform_and_differ_by_seed_and_stream() -> None:
     assert np.array_equal(keys[1000:2000], sample_keys(position[1000:2000], seed=0))
 
 
-def test_a_capture_file_copied_into_another_slice_is_read_once_by_the_workers(
-    world: World, tmp_path: Path
-) -> None:
+def with_a_copied_capture_file(world: World, tmp_path: Path) -> World:
+    """The world with its drifted hour's first capture file uploaded again under a name read last."""
     capture = tmp_path / "capture"
     shutil.copytree(world.drifted.capture, capture)
     files = sorted(capture.rglob("*.jsonl"))
-    shutil.copy(files[0], files[-1].parent / "zz-copy-of-the-first.jsonl")  # a re-uploaded file, read last
-    copied = World(
+    shutil.copy(files[0], files[-1].parent / "zz-copy-of-the-first.jsonl")
+    return World(
         world.root,
         world.model,
         world.held_out,
@@ -188,6 +187,12 @@ def test_a_capture_file_copied_into_another_slice_is_read_once_by_the_workers(
         world.clean,
         replace(world.drifted, capture=capture),
     )
+
+
+def test_a_capture_file_copied_into_another_slice_is_read_once_by_the_workers(
+    world: World, tmp_path: Path
+) -> None:
+    copied = with_a_copied_capture_file(world, tmp_path)
     monitors = (MonitorType.DATA_QUALITY, MonitorType.MODEL_QUALITY)
     _run(copied, tmp_path / "one", EngineSpec(processes=1), monitors)
     _run(copied, tmp_path / "two", EngineSpec(processes=2, min_parallel_bytes=0), monitors)

@@ -14,7 +14,7 @@ import pytest
 from capture_traffic import ENDPOINT, START, write_traffic
 from engine_results import differences, result_files, summaries
 from monitor_world import World, make_world
-from test_engines import _run
+from test_engines import _run, with_a_copied_capture_file
 
 from pipelines.capture import CapturedPayload, CaptureEncoding, CaptureRecord
 from pipelines.monitoring.engines import EngineKind, EngineSpec
@@ -76,4 +76,17 @@ def test_a_base64_capture_of_batched_json_and_csv_requests_reads_the_same_throug
     local, on_spark = summaries(tmp_path / "local"), summaries(tmp_path / "spark")
     assert local[f"{ENDPOINT}-DataQuality"]["inputs"]["unreadable_lines"] == 1
     assert local == on_spark
+    assert differences(result_files(tmp_path / "local"), result_files(tmp_path / "spark")) == []
+
+
+def test_a_capture_file_copied_into_another_partition_is_read_once_by_spark(
+    spark: None, world: World, tmp_path: Path
+) -> None:
+    copied = with_a_copied_capture_file(world, tmp_path)
+    monitors = (MonitorType.DATA_QUALITY, MonitorType.MODEL_QUALITY)
+    _run(copied, tmp_path / "local", EngineSpec(processes=1), monitors)
+    _run(copied, tmp_path / "spark", SPARK, monitors)
+    local = summaries(tmp_path / "local")
+    assert local[f"{ENDPOINT}-DataQuality"]["inputs"]["duplicate_requests"] > 0
+    assert local == summaries(tmp_path / "spark")
     assert differences(result_files(tmp_path / "local"), result_files(tmp_path / "spark")) == []

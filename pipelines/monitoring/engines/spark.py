@@ -189,7 +189,13 @@ def _partials(
             schema=pa.schema([("files", pa.list_(pa.int64())), ("partial", pa.binary())]),
         )
 
-    collected = frame.mapInArrow(partition, "files array<long>, partial binary").collect()
+    # Partitions of consecutive files, as the local engine's slices (Spark packs file partitions by size, not
+    # in order): a request delivered twice is kept where one reader of the whole window keeps it, its first
+    # file, and a partition that repeats an earlier one's requests is the exception.
+    spark = frame.sparkSession
+    count = max(1, min(len(job.files), spark.sparkContext.defaultParallelism * 2))
+    ranges = frame.repartitionByRange(count, "file")
+    collected = ranges.mapInArrow(partition, "files array<long>, partial binary").collect()
     ordered = sorted(collected, key=lambda row: row["files"][0])
     partials = [WindowPartial.from_bytes(bytes(row["partial"]), job) for row in ordered]
 
