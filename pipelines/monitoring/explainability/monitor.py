@@ -158,12 +158,12 @@ def typed_like_background(table: pl.DataFrame, config: ExplainabilityAnalysisCon
     """Text columns (CSV records, captured or from a dataset, read as the analyzer reads CSV) as numbers
     where the config's background rows hold numbers, so the model gets the types it was baselined with."""
     background = config.background()
-    casts = {
-        name: background.schema[name]
+    casts = [
+        pl.col(name).cast(background.schema[name], strict=False)
         for name in config.headers
         if name in table.columns and table.schema[name] == pl.String and background.schema[name].is_numeric()
-    }
-    return table.cast(casts, strict=False) if casts else table
+    ]
+    return table.with_columns(casts) if casts else table
 
 
 def evaluate_explainability(
