@@ -22,6 +22,7 @@ from pipelines.monitoring.dataset_reader import (
     csv_text_table,
     dataset_files,
     file_format,
+    plain_bytes,
     read_json_lines,
     text_view,
 )
@@ -36,7 +37,8 @@ MAX_LINE_PROBLEMS = 20  # JSON Lines problems listed before "... and N more"
 
 
 class _ReadOnce(Storage):
-    """``storage`` that downloads each file once: data quality reads it as text, the others typed."""
+    """``storage`` that downloads (and decompresses) each file once: data quality reads it as text, the
+    others typed."""
 
     def __init__(self, inner: Storage) -> None:
         super().__init__(None)
@@ -45,7 +47,7 @@ class _ReadOnce(Storage):
 
     def read_bytes(self, location: str) -> bytes:
         if location not in self._cache:
-            self._cache[location] = self._inner.read_bytes(location)
+            self._cache[location] = plain_bytes(self._inner.read_bytes(location))
         return self._cache[location]
 
     def exists(self, location: str) -> bool:

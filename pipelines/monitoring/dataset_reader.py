@@ -17,7 +17,9 @@ named as Clarify's ``dataset_type`` names them
 
 Which format: the one given, else by the file's suffix (``.csv``; ``.jsonl``, ``.jsonlines``, ``.json``),
 else by its content (a first non-blank character ``{`` is JSON Lines). A folder or S3 prefix means every
-file below it with a data suffix (``.csv``, ``.jsonl``, ``.jsonlines``), or only the given format's.
+file below it with a data suffix (``.csv``, ``.jsonl``, ``.jsonlines``), or only the given format's. A
+gzip-compressed file (``.gz`` after the suffix, or gzip's magic bytes: SageMaker's ``CompressionType: Gzip``)
+is read decompressed.
 
 Two views of the same file (``baseline_dataset``): the analyzer's (every cell as text, as Model Monitor's
 analyzer reads CSV) and a typed one (integers stay integers, as Clarify needs). JSON Lines lines that are
@@ -27,6 +29,7 @@ whether that is fatal (``baseline``) or kept with the execution's input problems
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 from collections.abc import Sequence
@@ -70,6 +73,7 @@ class DatasetFormat(StrEnum):
 
 
 _FOLDER_SUFFIXES = (".csv", ".jsonl", ".jsonlines")  # .json is left out: baseline folders hold .json files
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +98,7 @@ def dataset_files(storage: Storage, location: str, format: DatasetFormat | None 
     if storage.exists(location):
         return [location]
     suffixes = format.suffixes if format is not None else _FOLDER_SUFFIXES
-    files = [f for f in storage.list_files(location) if f.lower().endswith(suffixes)]
+    files = [f for f in storage.list_files(location) if f.lower().removesuffix(".gz").endswith(suffixes)]
     if not files:
         raise DatasetReadError(f"{location}: no such file, and no {' or '.join(suffixes)} files below it")
     return files
@@ -104,19 +108,25 @@ def file_format(path: str, data: bytes, layout: DatasetLayout) -> DatasetFormat:
     """The given format, else the suffix's, else the content's (``{`` first: JSON Lines)."""
     if layout.format is not None:
         return layout.format
-    lowered = path.lower()
+    lowered = path.lower().removesuffix(".gz")
     for candidate in DatasetFormat:
         if lowered.endswith(candidate.suffixes):
             return candidate
     if layout.features_attribute is not None:
         return DatasetFormat.JSON_LINES
-    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    head = plain_bytes(data).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     return DatasetFormat.JSON_LINES if head == b"{" else DatasetFormat.CSV
+
+
+def plain_bytes(data: bytes) -> bytes:
+    """``data``, decompressed when it is gzip (its magic bytes, whatever the file's name)."""
+    return gzip.decompress(data) if data.startswith(_GZIP_MAGIC) else data
 
 
 # -- CSV -----------------------------------------------------------------------------------------------------
 def read_csv_text_table(data: bytes, where: str, *, header: bool | None = None) -> pl.DataFrame:
     """The CSV with every cell as text (empty cells missing), the way the analyzer reads it."""
+    data = plain_bytes(data)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     first_line = data.split(b"\n", 1)[0].decode("utf-8", errors="replace").rstrip("\r")
@@ -141,6 +151,7 @@ def csv_text_table(data: bytes, where: str, layout: DatasetLayout) -> pl.DataFra
 
     With ``headers`` and no ``has_header``, the first row is a header exactly when it repeats them.
     """
+    data = plain_bytes(data)
     header = layout.has_header
     if header is None and layout.headers is not None:
         first = pl.read_csv(io.BytesIO(data), has_header=False, n_rows=1, infer_schema=False)
@@ -177,7 +188,7 @@ def read_json_lines(data: bytes, where: str, layout: DatasetLayout) -> JsonLines
     """The JSON Lines file ``where`` (holding ``data``) as a typed table; see the module docstring."""
     text_lines = [
         (number, line)
-        for number, line in enumerate(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1)
+        for number, line in enumerate(plain_bytes(data).removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1)
         if line.strip()
     ]
     numbers = [number for number, _ in text_lines]  # the line of each row of the table

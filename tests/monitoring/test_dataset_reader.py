@@ -3,6 +3,7 @@ layout (issue 12, point 7)."""
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import polars as pl
@@ -136,3 +137,12 @@ def test_a_folder_means_its_csv_and_json_lines_files_not_other_json(tmp_path: Pa
     assert found == ["a.csv", "b.jsonl", "c/d.jsonlines"]
     only_csv = dataset_files(Storage(), str(tmp_path), DatasetFormat.CSV)
     assert [Path(f).name for f in only_csv] == ["a.csv"]
+
+
+def test_gzip_files_are_read_decompressed_and_named_by_the_suffix_before_gz(tmp_path: Path) -> None:
+    data = gzip.compress(lines('{"a": 1}', '{"a": 2}'))
+    assert file_format("part-0.jsonl.gz", data, DatasetLayout()) is DatasetFormat.JSON_LINES
+    assert file_format("part-0", data, DatasetLayout()) is DatasetFormat.JSON_LINES  # by the content
+    assert read_json_lines(data, "part-0.jsonl.gz", DatasetLayout()).table.get_column("a").to_list() == [1, 2]
+    (tmp_path / "part-0.csv.gz").write_bytes(gzip.compress(b"a\n1\n"))
+    assert [Path(f).name for f in dataset_files(Storage(), str(tmp_path))] == ["part-0.csv.gz"]

@@ -138,19 +138,25 @@ def test_run_on_sagemakers_baseline_dataset_against_its_own_baseline_finds_nothi
     assert [f["name"] for f in read(result / "statistics.json")["features"]] == [f"_c{i}" for i in range(6)]
 
 
+def model_quality_reference_run(reference: Path, output: Path, *extra: str) -> tuple[int, Path]:
+    """``run`` on the analyzer's model-quality reference dataset against its reference constraints."""
+    folder = reference / "sagemaker-sdk-quality-check" / "model_quality"
+    dataset = folder / "baseline_dataset.csv"
+    args = ["run", "--dataset", str(dataset), "--output", str(output), *WINDOW]
+    args += ["--model-quality-constraints", str(folder / "good_cases" / "constraints.json"), *extra]
+    return main(args), dataset
+
+
 def test_run_on_sagemakers_model_quality_dataset_gives_its_regression_metrics(
     sagemaker_reference: Path, tmp_path: Path
 ) -> None:
-    folder = sagemaker_reference / "sagemaker-sdk-quality-check" / "model_quality"
-    code = main(
-        [
-            "run", "--dataset", str(folder / "baseline_dataset.csv"), "--output", str(tmp_path), *WINDOW,
-            "--model-quality-constraints", str(folder / "good_cases" / "constraints.json"),
-            "--label", "Label", "--prediction-column", "Prediction", "--endpoint", "evaluation",
-        ]
+    code, _ = model_quality_reference_run(
+        sagemaker_reference, tmp_path, "--label", "Label", "--prediction-column", "Prediction",
+        "--endpoint", "evaluation",
     )  # fmt: skip
     assert code == 0
     statistics = read(execution(tmp_path, "evaluation", "ModelQuality") / "statistics.json")
+    folder = sagemaker_reference / "sagemaker-sdk-quality-check" / "model_quality"
     expected = read(folder / "statistics.json")["regression_metrics"]
     for metric in ("mae", "mse", "rmse"):
         assert statistics["regression_metrics"][metric]["value"] == expected[metric]["value"]
@@ -246,14 +252,7 @@ def _csv_records(path: Path) -> list[dict[str, Any]]:
 def test_a_dataset_without_its_label_column_is_an_error_naming_the_flag_and_the_columns(
     sagemaker_reference: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = sagemaker_reference / "sagemaker-sdk-quality-check" / "model_quality"
-    dataset = folder / "baseline_dataset.csv"
-    code = main(
-        [
-            "run", "--dataset", str(dataset), "--output", str(tmp_path), *WINDOW, "--label", "Target",
-            "--model-quality-constraints", str(folder / "good_cases" / "constraints.json"),
-        ]
-    )  # fmt: skip
+    code, dataset = model_quality_reference_run(sagemaker_reference, tmp_path, "--label", "Target")
     assert code == 2
     assert capsys.readouterr().err == (
         f"error: --label 'Target': no such column in {dataset}; it has: F1, F2, F3, F4, F5, F6, F7, Label, "
@@ -261,20 +260,15 @@ def test_a_dataset_without_its_label_column_is_an_error_naming_the_flag_and_the_
     )
 
 
-def test_model_quality_on_a_dataset_without_a_label_is_skipped_for_want_of_its_label_column(
-    sagemaker_reference: Path, tmp_path: Path
+def test_model_quality_on_a_dataset_needs_its_label_column(
+    sagemaker_reference: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = sagemaker_reference / "sagemaker-sdk-quality-check" / "model_quality"
-    code = main(
-        [
-            "run", "--dataset", str(folder / "baseline_dataset.csv"), "--output", str(tmp_path), *WINDOW,
-            "--model-quality-constraints", str(folder / "good_cases" / "constraints.json"),
-            "--data-quality-statistics", "unused.json",
-        ]
-    )  # fmt: skip
-    assert code == 2  # nothing else can run
-    summary_folder = execution(tmp_path, "baseline-dataset", "ModelQuality")
-    assert not summary_folder.exists()
+    code, _ = model_quality_reference_run(sagemaker_reference, tmp_path, "--monitors", "model-quality")
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "error: ModelQuality monitor needs labels: the dataset's label column (--label)\n"
+    )
+    assert not (tmp_path / "baseline-dataset").exists()
 
 
 def test_the_dataset_only_flags_are_refused_with_capture_and_the_capture_flags_with_a_dataset(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -188,3 +189,10 @@ def test_a_dataset_or_transform_is_named_by_its_location_in_sagemaker_name_chara
     location: str, name: str
 ) -> None:
     assert name_of(location) == name
+
+
+def test_gzip_input_files_are_read_decompressed(tmp_path: Path) -> None:
+    capture = job(tmp_path, {"a.csv.gz": ""}, {"a.csv.gz.out": "0.1\n0.2\n"})
+    (tmp_path / "transform-input" / "a.csv.gz").write_bytes(gzip.compress(b"5,2.8\n7,1.5\n"))
+    frame, _, _ = records(capture)
+    assert frame.select("_c0", PREDICTED_PROBABILITY).rows() == [("5", 0.1), ("7", 0.2)]

@@ -3,7 +3,8 @@
 The capture is manifests (``pipelines.transform_capture`` documents the layout): for a window, the
 manifests in its hour folders under ``{root}/input/`` and ``{root}/output/`` name the job's input files and
 their outputs (``{input}.out``). Each input line is one request; its output line (same position) its
-response. What the output line holds is read as Model Monitor reads a transform's output:
+response; gzip files (``CompressionType: Gzip``) are read decompressed. What the output line holds is read
+as Model Monitor reads a transform's output:
 
 - CSV: with ``GenerateInferenceId`` the last two cells are the inference ID and the job's start time (told
   by the last cell being an ISO-8601 UTC time); with ``JoinSource: Input`` the line starts with its input
@@ -42,6 +43,7 @@ from pipelines.monitoring.capture_reader.columns import (
 from pipelines.monitoring.capture_reader.envelopes import ENVELOPE_FRAME_SCHEMA
 from pipelines.monitoring.capture_reader.reader import LoadedEnvelopes
 from pipelines.monitoring.capture_reader.types import Problems
+from pipelines.monitoring.dataset_reader import plain_bytes
 from pipelines.storage import Storage, join_location
 from pipelines.timewindow import TimeWindow, parse_utc
 from pipelines.transform_capture import (
@@ -169,7 +171,7 @@ def transform_envelopes(
 
 
 def _lines(data: bytes) -> list[tuple[int, str]]:
-    text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
+    text = plain_bytes(data).removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
     return [
         (number, line.rstrip("\r")) for number, line in enumerate(text.split("\n"), start=1) if line.strip()
     ]

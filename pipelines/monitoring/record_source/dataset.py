@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import polars as pl
 from transaction_scoring.contract import TRANSACTION_ID
@@ -81,9 +82,7 @@ class DatasetRecords:
     record_id_field: str = TRANSACTION_ID
     batch_rows: int = DEFAULT_BATCH_ROWS
 
-    @property
-    def kind(self) -> SourceKind:
-        return SourceKind.DATASET
+    kind: ClassVar[SourceKind] = SourceKind.DATASET
 
     @property
     def labels_in_records(self) -> bool:

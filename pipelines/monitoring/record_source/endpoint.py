@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from transaction_scoring.contract import TRANSACTION_ID
 
@@ -27,17 +28,12 @@ class EndpointCapture:
     response_fields: ResponseFields = field(default_factory=ResponseFields)
     record_id_field: str = TRANSACTION_ID
 
-    @property
-    def kind(self) -> SourceKind:
-        return SourceKind.ENDPOINT_CAPTURE
+    kind: ClassVar[SourceKind] = SourceKind.ENDPOINT_CAPTURE
+    labels_in_records: ClassVar[bool] = False  # labels come from ground truth
 
     @property
     def location(self) -> str:
         return self.root
-
-    @property
-    def labels_in_records(self) -> bool:
-        return False
 
     def parts(self, storage: Storage, window: TimeWindow) -> SourceParts:
         return SourceParts(tuple(capture_files(storage, self.root, self.endpoint, window, self.variant)))

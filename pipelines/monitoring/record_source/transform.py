@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import partial
+from typing import ClassVar
 
 from transaction_scoring.contract import TRANSACTION_ID
 
@@ -29,17 +30,12 @@ class TransformCapture:
     output_columns: OutputColumns = field(default_factory=OutputColumns)  # CSV outputs, by position
     record_id_field: str = TRANSACTION_ID
 
-    @property
-    def kind(self) -> SourceKind:
-        return SourceKind.TRANSFORM_CAPTURE
+    kind: ClassVar[SourceKind] = SourceKind.TRANSFORM_CAPTURE
+    labels_in_records: ClassVar[bool] = False  # labels come from ground truth
 
     @property
     def location(self) -> str:
         return self.root
-
-    @property
-    def labels_in_records(self) -> bool:
-        return False
 
     def parts(self, storage: Storage, window: TimeWindow) -> SourceParts:
         pairs, problems = transform_file_pairs(storage, self.root, window)
