@@ -4,6 +4,7 @@ checked against SageMaker's own baselines and outputs (``tests/fixtures/sagemake
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,12 @@ from paths import CLARIFY_REFERENCE_CONFIG
 from transaction_scoring.contract import IDENTIFIER_COLUMNS, LABEL_COLUMN, PERSONAL_DATA_COLUMNS
 
 from pipelines.model import TrainingSettings, train_fraud_model
-from pipelines.monitoring.cli import main
+from pipelines.monitoring.cli import build_parser, main, run_argv, run_options
+from pipelines.monitoring.dataset_reader import DatasetFormat, DatasetLayout
+from pipelines.monitoring.record_source import DatasetColumns
+from pipelines.monitoring.run_settings import RunOptions
 from pipelines.sandbox.data import GeneratorSettings, generate_transactions
+from pipelines.timewindow import TimeWindow, parse_utc
 
 WINDOW = ["--start", "2026-11-29T13:00:00Z", "--end", "2026-11-29T14:00:00Z"]
 HOUR = "2026/11/29/14"  # the execution's scheduled time: the window's end
@@ -322,3 +327,18 @@ def test_unreadable_json_lines_of_a_dataset_are_kept_with_the_executions_input_p
         f"{tmp_path / 'batch.jsonl'}:4: not JSON "
         "(Expecting property name enclosed in double quotes at column 11)"
     ]
+
+
+def test_the_command_line_of_a_dataset_run_gives_back_its_options(tmp_path: Path) -> None:
+    options = RunOptions(
+        window=TimeWindow(parse_utc("2026-11-29T13:00:00Z"), parse_utc("2026-11-29T14:00:00Z")),
+        dataset="s3://b/scored/",
+        dataset_layout=DatasetLayout(DatasetFormat.JSON_LINES, False, ("a", "b", "y"), "features"),
+        dataset_columns=DatasetColumns("label", "predicted", None, ("id", "ip")),
+        output=str(tmp_path),
+    )
+    problems: list[Any] = []
+    parsed = run_options(build_parser().parse_args(run_argv(options)), problems)
+    assert problems == []
+    assert not any(files.locations for files in parsed.baseline_files.values())
+    assert replace(parsed, baseline_files={}) == options
