@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from pipelines.monitoring.baseline_warnings import TextPart
 from pipelines.monitoring.dataset_reader import (
     DatasetFormat,
     DatasetLayout,
     DatasetReadError,
     JsonLinesTable,
+    csv_header,
     csv_text_table,
     dataset_files,
     file_format,
@@ -77,7 +79,7 @@ class BaselineDataset:
         self._has_header = layout.has_header
         self._headers = layout.headers
         self._frame = frame
-        self._text: list[pl.DataFrame] | None = None
+        self._text: list[TextPart] | None = None
         self._typed: pl.DataFrame | None = None
         self._json: dict[str, pl.DataFrame] = {}
         self.feature_names: tuple[str, ...] | None = None  # Clarify's JSON Lines layout: the features
@@ -106,15 +108,21 @@ class BaselineDataset:
 
     def text_tables(self) -> list[pl.DataFrame]:
         """Every file with all cells as text (the analyzer's view)."""
+        return [part.table for part in self.text_parts()]
+
+    def text_parts(self) -> list[TextPart]:
+        """``text_tables`` with the file each came from and the file line of its first row (for messages)."""
         if self._frame is not None:
-            return [self._frame]
+            return [TextPart(self._frame, "the table", 1)]
         if self._text is None:
             self._text = []
             for path in self.files:
                 if self.format_of(path) is DatasetFormat.JSON_LINES:
-                    self._text.append(text_view(self._json_lines(path)))
+                    self._text.append(TextPart(text_view(self._json_lines(path)), path, 1))
                     continue
-                self._text.append(csv_text_table(self._storage.read_bytes(path), path, self.layout))
+                data = self._storage.read_bytes(path)
+                first_line = 2 if csv_header(data, self.layout) else 1
+                self._text.append(TextPart(csv_text_table(data, path, self.layout), path, first_line))
         return self._text
 
     def typed(self) -> pl.DataFrame:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipelines.errors import collect_problems
 from pipelines.monitoring.baseline_files import BaselineFiles, baseline_files_at
@@ -31,6 +32,7 @@ from pipelines.monitoring.run_settings import (
 )
 from pipelines.monitoring.source_settings import record_source, results_name, source_problems
 from pipelines.monitors import MONITORS, MonitorType
+from pipelines.s3uri import is_s3_uri
 from pipelines.setting_names import SettingsError, first_setting, setting
 from pipelines.stage_export import (
     END_OFFSET,
@@ -240,8 +242,10 @@ def _baselines(
             collect_problems(problems, lambda: baseline_files_at(storage, options.baseline or "")) or {}
         )
         if in_folder and not any(files.locations for files in in_folder.values()):
+            local_missing = not is_s3_uri(options.baseline) and not Path(options.baseline).exists()
+            found = "no such file or folder" if local_missing else "no baseline files in it"
             problems.append(
-                f"{setting(Setting.BASELINE)} {options.baseline}: no baseline files in it (expected the "
+                f"{setting(Setting.BASELINE)} {options.baseline}: {found} (expected the "
                 "layout `baseline` writes, e.g. data-quality/statistics.json, or a "
                 "drift_check_baselines.json)"
             )

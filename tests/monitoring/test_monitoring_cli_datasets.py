@@ -16,13 +16,15 @@ from transaction_scoring.contract import IDENTIFIER_COLUMNS, LABEL_COLUMN, PERSO
 from pipelines.model import TrainingSettings, train_fraud_model
 from pipelines.monitoring.cli import build_parser, main, run_argv, run_options
 from pipelines.monitoring.dataset_reader import DatasetFormat, DatasetLayout
-from pipelines.monitoring.record_source import DatasetColumns
+from pipelines.monitoring.record_source import DatasetColumns, DatasetRecords
 from pipelines.monitoring.run_settings import RunOptions
 from pipelines.sandbox.data import GeneratorSettings, generate_transactions
+from pipelines.storage import Storage
 from pipelines.timewindow import TimeWindow, parse_utc
 
 WINDOW = ["--start", "2026-11-29T13:00:00Z", "--end", "2026-11-29T14:00:00Z"]
 HOUR = "2026/11/29/14"  # the execution's scheduled time: the window's end
+WINDOW_OF_RUN = TimeWindow(parse_utc("2026-11-29T13:00:00Z"), parse_utc("2026-11-29T14:00:00Z"))
 NOT_INPUTS = ",".join((*IDENTIFIER_COLUMNS, *PERSONAL_DATA_COLUMNS))
 
 
@@ -331,7 +333,7 @@ def test_unreadable_json_lines_of_a_dataset_are_kept_with_the_executions_input_p
 
 def test_the_command_line_of_a_dataset_run_gives_back_its_options(tmp_path: Path) -> None:
     options = RunOptions(
-        window=TimeWindow(parse_utc("2026-11-29T13:00:00Z"), parse_utc("2026-11-29T14:00:00Z")),
+        window=WINDOW_OF_RUN,
         dataset="s3://b/scored/",
         dataset_layout=DatasetLayout(DatasetFormat.JSON_LINES, False, ("a", "b", "y"), "features"),
         dataset_columns=DatasetColumns("label", "predicted", None, ("id", "ip")),
@@ -342,3 +344,19 @@ def test_the_command_line_of_a_dataset_run_gives_back_its_options(tmp_path: Path
     assert problems == []
     assert not any(files.locations for files in parsed.baseline_files.values())
     assert replace(parsed, baseline_files={}) == options
+
+
+def test_a_dataset_column_named_like_the_monitors_own_columns_is_left_out_and_reported(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "d.csv").write_text("a,__event_id,label\n1,x,0\n2,y,1\n")
+    source = DatasetRecords(str(tmp_path / "d.csv"), columns=DatasetColumns(label="label"))
+    reader = source.reader(Storage())
+    [batch] = list(reader.batches(source.parts(Storage(), WINDOW_OF_RUN)))
+    assert batch.get_column("__event_id").to_list() == [f"{tmp_path / 'd.csv'}:1", f"{tmp_path / 'd.csv'}:2"]
+    assert batch.get_column("__ground_truth").to_list() == ["0", "1"]
+    assert [c for c in batch.columns if not c.startswith("__")] == ["a"]
+    [problem] = reader.report.left_out_fields
+    assert problem.reason == (
+        "column(s) '__event_id' left out: names starting with '__' are the monitors' own columns"
+    )

@@ -196,3 +196,13 @@ def test_gzip_input_files_are_read_decompressed(tmp_path: Path) -> None:
     (tmp_path / "transform-input" / "a.csv.gz").write_bytes(gzip.compress(b"5,2.8\n7,1.5\n"))
     frame, _, _ = records(capture)
     assert frame.select("_c0", PREDICTED_PROBABILITY).rows() == [("5", 0.1), ("7", 0.2)]
+
+
+def test_a_line_that_is_not_utf8_is_reported_and_the_others_keep_their_predictions(tmp_path: Path) -> None:
+    capture = job(tmp_path, {"a.csv": ""}, {"a.csv.out": "0.1\n0.2\n0.3\n"})
+    (tmp_path / "transform-input" / "a.csv").write_bytes(b"5,a\n6,\xff\n7,c\n")
+    frame, _, report = records(capture)
+    assert frame.select("_c0", PREDICTED_PROBABILITY).rows() == [("5", 0.1), ("7", 0.3)]
+    assert [str(p) for p in report.unreadable] == [
+        f"{tmp_path / 'transform-input' / 'a.csv'}:2: not UTF-8 text"
+    ]

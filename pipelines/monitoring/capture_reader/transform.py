@@ -118,7 +118,7 @@ def transform_envelopes(
     data = storage.read_bytes(pair.input)
     inputs = _lines(data)
     size = len(data)
-    outputs: list[tuple[int, str]] | None = None
+    outputs: list[tuple[int, str | None]] | None = None
     response_problems: Problems = []
     if pair.output is None:
         response_problems.append(
@@ -143,12 +143,20 @@ def transform_envelopes(
                 outputs = None
     in_format = _format(inputs)
     rows: list[dict[str, object]] = []
+    unreadable: Problems = []
     for index, (number, line) in enumerate(inputs):
         where = f"{pair.input}:{number}"
-        response = None
+        if line is None:  # positions still pair the other lines with their outputs
+            unreadable.append((where, "not UTF-8 text"))
+            continue
+        response: _Response | None = None
+        problem: str | None = None
         if outputs is not None:
             out_number, out_line = outputs[index]
-            response, problem = _response(out_line, line if in_format == CSV else None, columns)
+            if out_line is None:
+                response, problem = None, "not UTF-8 text: prediction left empty"
+            else:
+                response, problem = _response(out_line, line if in_format == CSV else None, columns)
             if problem is not None:
                 response_problems.append((f"{pair.output}:{out_number}", problem))
         inference_id = response.inference_id if response is not None else None
@@ -167,18 +175,26 @@ def transform_envelopes(
                 or pair.captured_at,
             }
         )
-    return LoadedEnvelopes(pl.DataFrame(rows, schema=ENVELOPE_FRAME_SCHEMA), [], size, response_problems)
+    frame = pl.DataFrame(rows, schema=ENVELOPE_FRAME_SCHEMA)
+    return LoadedEnvelopes(frame, unreadable, size, response_problems)
 
 
-def _lines(data: bytes) -> list[tuple[int, str]]:
-    text = plain_bytes(data).removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
-    return [
-        (number, line.rstrip("\r")) for number, line in enumerate(text.split("\n"), start=1) if line.strip()
-    ]
+def _lines(data: bytes) -> list[tuple[int, str | None]]:
+    """The non-blank lines with their numbers; a line that is not UTF-8 text is None (one bad byte spoils
+    its line only, as in endpoint capture)."""
+    lines: list[tuple[int, str | None]] = []
+    for number, raw in enumerate(plain_bytes(data).removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            lines.append((number, raw.decode("utf-8").rstrip("\r")))
+        except UnicodeDecodeError:
+            lines.append((number, None))
+    return lines
 
 
-def _format(lines: Sequence[tuple[int, str]]) -> str:
-    first = lines[0][1].lstrip() if lines else ""
+def _format(lines: Sequence[tuple[int, str | None]]) -> str:
+    first = next((line.lstrip() for _, line in lines if line is not None), "")
     return JSON if first.startswith(("{", "[")) else CSV
 
 

@@ -35,6 +35,7 @@ from pipelines.monitoring.capture_reader import (
     CaptureReadReport,
     ReadProblem,
 )
+from pipelines.monitoring.capture_reader.columns import METADATA_PREFIX
 from pipelines.monitoring.dataset_reader import (
     DatasetFormat,
     DatasetLayout,
@@ -140,6 +141,16 @@ class DatasetReader:
         problems = columns.problems(table.columns, path)
         if problems and table.height:
             raise SettingsError(problems)
+        reserved = [name for name in table.columns if name.startswith(METADATA_PREFIX)]
+        if reserved:  # as for captured records: they would clash with the monitors' own columns
+            self.report.left_out_fields.append(
+                ReadProblem(
+                    path,
+                    f"column(s) {', '.join(map(repr, reserved))} left out: names starting with "
+                    f"{METADATA_PREFIX!r} are the monitors' own columns",
+                )
+            )
+            table = table.drop(reserved)
         return table
 
     def _records(self, chunk: pl.DataFrame, path: str, first: int, fractions: bool) -> pl.DataFrame:
@@ -150,7 +161,7 @@ class DatasetReader:
             source.columns.probability,
         )
         not_features = {label, prediction, probability, *source.columns.exclude}
-        features = [c for c in chunk.columns if c not in not_features and not c.startswith("__")]
+        features = [c for c in chunk.columns if c not in not_features]
         record_id = source.record_id_field
         number = pl.int_range(first + 1, first + 1 + chunk.height, dtype=pl.Int64)
         predicted_label, predicted_value = _predictions(prediction, probability, fractions)
