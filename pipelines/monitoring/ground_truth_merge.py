@@ -137,6 +137,25 @@ class MergeReport:
         }
 
 
+def labelled_in_records(records: pl.DataFrame) -> MergeReport:
+    """The counts of records that carry their own label (a dataset's label column, in ``__ground_truth``)."""
+    labelled = (
+        records.height - records.get_column(GROUND_TRUTH_COLUMN).null_count()
+        if GROUND_TRUTH_COLUMN in records.columns
+        else 0
+    )
+    return MergeReport(
+        records=records.height,
+        matched_records=labelled,
+        unmatched_records=records.height - labelled,
+        ground_truth_labels=labelled,
+        matched_ground_truth=labelled,
+        unmatched_ground_truth=0,
+        superseded_labels=0,
+        unreadable_lines=0,
+    )
+
+
 def merge_ground_truth(records: pl.DataFrame, labels: GroundTruthLabels) -> tuple[pl.DataFrame, MergeReport]:
     """``records`` with a ``__ground_truth`` column (null when unmatched), and the counts of the join."""
     for column in (EVENT_ID, INFERENCE_ID, RECORD_ID):
