@@ -1,0 +1,296 @@
+"""``python -m pipelines.processing.job``: one monitoring execution, inside a SageMaker Processing job.
+
+The state machine starts the job with these arguments (``bootstrap`` passes them on)::
+
+    --stage-config s3://.../stage-export.json   the stage's export: baselines, offsets, outputs, schedules
+    --capture s3://... [--variant NAME]          the endpoint's data capture destination
+    [--model s3://.../model.tar.gz]              the model the explainability monitor explains
+    --monitors DataQuality,ModelQuality          the monitors of the schedule that fired
+    --scheduled-time 2026-07-29T14:00:00Z        EventBridge Scheduler's <aws.scheduler.scheduled-time>
+    [--window-start 2026-07-29T10:00:00Z]        run now / backfill: an explicit window start
+    --output /opt/ml/processing/output           SageMaker uploads it to each monitor's MonitoringOutputS3Uri
+    --exit-message /opt/ml/output/message        DescribeProcessingJob's ExitMessage
+    --metrics-namespace PortableModelMonitor     CloudWatch namespace prefix (``metrics``)
+
+What it does:
+
+1. The window comes from the scheduled time, never from the clock: it ends at the scheduled time's hour and
+   starts at the hour of the schedule's previous firing (``execution_windows``): an hourly schedule at
+   14:00 (or 14:10) analyses 13:00-14:00, a daily one at 02:00 the day before it. ``--window-start`` gives
+   the start explicitly (the window then ends at the scheduled time itself).
+2. ``python -m pipelines.monitoring run`` (its parser and handler, in this process) with the stage export,
+   the capture, the model and that window writes Model Monitor's result files under ``--output``.
+3. The result files become CloudWatch metrics with Model Monitor's names (``metrics``).
+4. The exit message starts with the worst status (``Failed``, ``CompletedWithViolations``, ``Completed``)
+   and names each monitor's: the state machine alerts on the first two.
+
+Exit status 0 when the monitors ran, whatever they found (findings are in the message, results and
+metrics); 2 when the settings cannot be used (one ``error:`` line each, and in the message).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from pipelines import aws
+from pipelines.cli import LOG_LEVELS, configure_logging
+from pipelines.deploy.monitors import MONITORS, MonitorType
+from pipelines.deploy.schedule_rules import ScheduleRuleError, parse_schedule
+from pipelines.errors import UserError
+from pipelines.monitoring.cli import attach_offsets, build_parser
+from pipelines.monitoring.data_quality.constraints import read_constraints
+from pipelines.monitoring.execution import StageExport
+from pipelines.monitoring.report.loader import NoResultsFound, load_report
+from pipelines.monitoring.report.results import Execution, ExecutionStatus
+from pipelines.processing.metrics import DEFAULT_NAMESPACE_PREFIX, Metric, execution_metrics, publish
+from pipelines.storage import Storage
+from pipelines.timewindow import TimeWindow, floor_hour, format_utc, parse_utc
+
+log = logging.getLogger(__name__)
+
+MESSAGE_LIMIT = 1024  # DescribeProcessingJob keeps the first 1 KB of the message file
+# The order in which statuses lead the exit message (the state machine matches its first word).
+_SEVERITY = (
+    ExecutionStatus.FAILED,
+    ExecutionStatus.SKIPPED,
+    ExecutionStatus.COMPLETED_WITH_VIOLATIONS,
+    ExecutionStatus.COMPLETED,
+)
+
+
+class JobSettingsError(UserError):
+    """Job arguments or a stage export the job cannot run with."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobArguments:
+    stage_config: str
+    capture: str
+    monitors: tuple[MonitorType, ...]
+    scheduled_time: datetime
+    output: str
+    exit_message: Path
+    metrics_namespace: str = DEFAULT_NAMESPACE_PREFIX
+    variant: str | None = None
+    model: str | None = None
+    window_start: datetime | None = None
+
+
+def parse_monitors(text: str) -> tuple[MonitorType, ...]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in set(MonitorType)]
+    if unknown or not names:
+        raise JobSettingsError(
+            f"--monitors {text!r}: expected MonitoringType names ({', '.join(MonitorType)}), comma-separated"
+        )
+    return tuple(m for m in MonitorType if m in names)
+
+
+def execution_windows(
+    export: StageExport, monitors: Sequence[MonitorType], scheduled: datetime, window_start: datetime | None
+) -> dict[TimeWindow, tuple[MonitorType, ...]]:
+    """The window each monitor analyses for an execution scheduled at ``scheduled`` (module docstring, 1)."""
+    if window_start is not None:
+        return {TimeWindow(window_start, scheduled): tuple(monitors)}
+    windows: dict[TimeWindow, list[MonitorType]] = {}
+    problems = []
+    for monitor in monitors:
+        parameter = MONITORS[monitor].schedule_parameter
+        expression = export.value(parameter)
+        if expression is None:
+            problems.append(
+                f"{export.where}: {parameter} is missing: the {monitor} window follows its schedule"
+            )
+            continue
+        try:
+            schedule = parse_schedule(expression, any_minute=True)
+        except ScheduleRuleError as error:
+            problems.append(f"{export.where}: {parameter}: {error}")
+            continue
+        window = TimeWindow(floor_hour(schedule.previous_firing(scheduled)), floor_hour(scheduled))
+        windows.setdefault(window, []).append(monitor)
+    if problems:
+        raise JobSettingsError(problems)
+    return {window: tuple(members) for window, members in windows.items()}
+
+
+def run_arguments(arguments: JobArguments, window: TimeWindow, monitors: Sequence[MonitorType]) -> list[str]:
+    """The ``python -m pipelines.monitoring run`` arguments for one window."""
+    argv = [
+        "run",
+        "--stage-config",
+        arguments.stage_config,
+        "--capture",
+        arguments.capture,
+        "--output",
+        arguments.output,
+        "--monitors",
+        ",".join(monitors),
+        "--start",
+        format_utc(window.start),
+        "--end",
+        format_utc(window.end),
+    ]
+    if arguments.variant:
+        argv += ["--variant", arguments.variant]
+    if arguments.model and MonitorType.MODEL_EXPLAINABILITY in monitors:
+        argv += ["--model", arguments.model]
+    return argv
+
+
+def exit_message(statuses: Mapping[str, ExecutionStatus], problems: Sequence[str] = ()) -> str:
+    """``{worst status}: {schedule} {status}; ...`` (problems after), at most 1 KB."""
+    ranked = sorted(statuses.items(), key=lambda item: (_SEVERITY.index(item[1]), item[0]))
+    worst = ExecutionStatus.FAILED if problems or not ranked else ranked[0][1]
+    if worst is ExecutionStatus.SKIPPED:
+        worst = ExecutionStatus.FAILED
+    parts = [f"{schedule} {status.value}" for schedule, status in ranked] + list(problems)
+    text = f"{worst.value}: {'; '.join(parts) if parts else 'no monitor ran'}"
+    return text.encode("utf-8")[:MESSAGE_LIMIT].decode("utf-8", "ignore")
+
+
+def _write_message(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def run_monitors(arguments: JobArguments, export: StageExport) -> list[str]:
+    """``run`` for every window; returns the user errors of the runs (one line each)."""
+    problems: list[str] = []
+    for window, monitors in execution_windows(
+        export, arguments.monitors, arguments.scheduled_time, arguments.window_start
+    ).items():
+        argv = run_arguments(arguments, window, monitors)
+        log.info("python -m pipelines.monitoring %s", " ".join(argv))
+        args = build_parser().parse_args(attach_offsets(argv))
+        try:
+            args.handler(args)
+        except UserError as error:
+            problems += error.problems
+    return problems
+
+
+def collect_metrics(
+    storage: Storage, output: str, scheduled_hours: set[datetime]
+) -> tuple[dict[str, ExecutionStatus], list[Metric]]:
+    """Each execution's status, and its metrics, from the result files this job wrote."""
+    try:
+        report = load_report(output, storage=storage)
+    except NoResultsFound:
+        return {}, []
+    statuses: dict[str, ExecutionStatus] = {}
+    metrics: list[Metric] = []
+    for section in report.sections:
+        for execution in section.series.executions:
+            if execution.when not in scheduled_hours:
+                continue
+            statuses[execution.schedule] = execution.status
+            metrics += execution_metrics(
+                execution,
+                section.baselines,
+                execution.when,
+                emit_data_metrics=_emits_data_metrics(storage, execution),
+            )
+    return statuses, metrics
+
+
+def _emits_data_metrics(storage: Storage, execution: Execution) -> bool:
+    """The data-quality baseline constraints' ``monitoring_config.emit_metrics`` (Enabled by default)."""
+    location = execution.baseline_locations.get("constraints")
+    if execution.monitor is not MonitorType.DATA_QUALITY or not location:
+        return True
+    return read_constraints(storage.read_json(location), where=location).monitoring_config.emit_metrics
+
+
+def run_job(arguments: JobArguments, storage: Storage, cloudwatch: Any) -> int:
+    """The whole job (module docstring); returns the exit status."""
+    try:
+        export = StageExport.from_json(
+            storage.read_json(arguments.stage_config), where=arguments.stage_config
+        )
+        problems = run_monitors(arguments, export)
+    except UserError as error:
+        _write_message(arguments.exit_message, exit_message({}, error.problems))
+        raise
+    windows = execution_windows(export, arguments.monitors, arguments.scheduled_time, arguments.window_start)
+    statuses, metrics = collect_metrics(storage, arguments.output, {window.end for window in windows})
+    try:
+        published = publish(cloudwatch, arguments.metrics_namespace, metrics)
+        log.info("%d metrics published under %s/Endpoints/", published, arguments.metrics_namespace)
+    except (ClientError, BotoCoreError) as error:
+        problems.append(f"CloudWatch metrics not published: {error}")
+    message = exit_message(statuses, problems)
+    _write_message(arguments.exit_message, message)
+    print(message, flush=True)
+    if problems and not statuses:  # nothing ran: a settings problem (the job fails, exit status 2)
+        raise JobSettingsError(problems)
+    return 0
+
+
+def build_job_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.processing.job",
+        description="One monitoring execution inside a SageMaker Processing job (see the module docstring).",
+    )
+    parser.add_argument("--stage-config", required=True)
+    parser.add_argument("--capture", required=True)
+    parser.add_argument("--variant", default="")
+    parser.add_argument("--model", default="")
+    parser.add_argument("--monitors", required=True)
+    parser.add_argument("--scheduled-time", required=True)
+    parser.add_argument("--window-start", default="")
+    parser.add_argument("--output", required=True)
+    parser.add_argument("--exit-message", type=Path, required=True)
+    parser.add_argument("--metrics-namespace", default=DEFAULT_NAMESPACE_PREFIX)
+    parser.add_argument("--region", default=None)
+    parser.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, default="INFO")
+    return parser
+
+
+def job_arguments(args: argparse.Namespace) -> JobArguments:
+    scheduled = parse_utc(args.scheduled_time, what="--scheduled-time")
+    start = parse_utc(args.window_start, what="--window-start") if args.window_start else None
+    if start is not None and start >= scheduled:
+        raise JobSettingsError(
+            f"--window-start {args.window_start} is not before --scheduled-time {args.scheduled_time}"
+        )
+    return JobArguments(
+        stage_config=args.stage_config,
+        capture=args.capture,
+        monitors=parse_monitors(args.monitors),
+        scheduled_time=scheduled,
+        output=args.output,
+        exit_message=args.exit_message,
+        metrics_namespace=args.metrics_namespace,
+        variant=args.variant or None,
+        model=args.model or None,
+        window_start=start,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_job_parser().parse_args(argv)
+    configure_logging(args.log_level)
+    try:
+        arguments = job_arguments(args)
+    except UserError as error:
+        _write_message(args.exit_message, exit_message({}, error.problems))
+        raise
+    session = aws.session(args.region)
+    storage = Storage(aws.client("s3", session))
+    return run_job(arguments, storage, aws.client("cloudwatch", session))
+
+
+if __name__ == "__main__":
+    from pipelines.cli import run
+
+    sys.exit(run(main))
