@@ -1,7 +1,8 @@
 """``python get_baselines_and_configs.py``: the command CodeBuild runs when a model is approved.
 
 The flags and defaults of the SageMaker project template's model-monitor seed are kept; ``--dry-run``,
-``--strict``, ``--region``, ``--template-file`` and ``--processing-wheelhouse`` are new. The flow itself is ``pipelines.deploy.flow``.
+``--strict``, ``--region``, ``--template-file`` and ``--processing-wheelhouse`` are new. The flow itself is
+``pipelines.deploy.flow``.
 """
 
 from __future__ import annotations
@@ -84,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--processing-wheelhouse",
         default=None,
         help="The wheelhouse folder the Processing backend's jobs install (built by `python -m "
-        "pipelines.processing.wheelhouse --output DIR`); needed when a stage uses MonitoringBackend Processing.",
+        "pipelines.processing.wheelhouse --output DIR`); needed when a stage's MonitoringBackend is "
+        "Processing.",
     )
     parser.add_argument(
         "--region",

@@ -329,9 +329,7 @@ def _processing_parameters(
     warnings: list[str] = []
     enabled = [m for m, spec in MONITORS.items() if parameters.get(spec.enable_parameter) == ENABLED]
     schedules = {
-        m: parse_schedule(
-            str(config.value(MONITORS[m].schedule_parameter, template)), any_minute=True
-        )
+        m: parse_schedule(str(config.value(MONITORS[m].schedule_parameter, template)), any_minute=True)
         for m in enabled
     }
     runtimes = {m: int(str(config.value(MONITORS[m].max_runtime_parameter, template))) for m in enabled}

@@ -102,11 +102,14 @@ def test_ground_truth_monitors_get_the_delay_window_and_the_threshold_in_percent
 def test_every_job_encrypts_inter_container_traffic(exports) -> None:
     resources = render(exports["staging"])["Resources"]
     for job, _ in MONITOR_RESOURCES.values():
-        assert resources[job]["Properties"]["NetworkConfig"]["EnableInterContainerTrafficEncryption"] == "true"
+        assert (
+            resources[job]["Properties"]["NetworkConfig"]["EnableInterContainerTrafficEncryption"] == "true"
+        )
 
 
 def test_model_monitors_jobs_are_network_isolated_and_clarifys_are_not(exports) -> None:
-    """Model Monitor's analyzer gets its inputs and outputs from SageMaker; Clarify calls the model (issue 13)."""
+    """Model Monitor's analyzer gets its inputs and outputs from SageMaker; Clarify calls the model
+    (issue 13)."""
     resources = render(exports["staging"])["Resources"]
     isolation = {
         monitor: resources[job]["Properties"]["NetworkConfig"]["EnableNetworkIsolation"]
