@@ -25,8 +25,9 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt $(VENV)/.installed
 
 setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed  ## create the virtualenvs from the pinned requirements
 
-demo: $(VENV)/.installed  ## run the whole pipeline locally (no AWS account needed)
-	$(BIN)/python -m pipelines.sandbox demo
+# Flags of `python -m pipelines.sandbox demo` pass through ARGS, e.g. `make demo ARGS="--serve --now 2026-03-02T15:00:00Z"`.
+demo: $(VENV)/.installed  ## run the whole pipeline locally (no AWS account needed); ARGS=--serve keeps it up
+	$(BIN)/python -m pipelines.sandbox demo $(ARGS)
 
 test: setup  ## run the test suite (every AWS call goes to moto)
 	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest -n 2 --dist loadgroup
@@ -49,7 +50,7 @@ format: $(VENV)/.installed  ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(VENV)/.installed  ## run the benchmarks (figures go into README.md by hand)
+bench: $(VENV)/.installed  ## run the benchmarks (figures go into docs/benchmarks.md by hand)
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-bench.txt
 	$(BIN)/python -m benchmarks.lambda_throughput
 	$(BIN)/python -m benchmarks.monitor_throughput

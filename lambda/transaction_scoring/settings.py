@@ -169,7 +169,7 @@ ENVIRONMENT: tuple[EnvironmentVariable, ...] = (
         "records_per_request",
         _whole_number(1, MAX_RECORDS_PER_REQUEST),
         "Records sent in one InvokeEndpoint request. 1 keeps InferenceId = Transaction ID, which "
-        "SageMaker's model-quality monitor needs; more is faster (see the README's trade-off).",
+        "SageMaker's model-quality monitor needs; more is faster (see docs/lambda.md).",
     ),
     EnvironmentVariable(
         "MAX_CONCURRENCY",

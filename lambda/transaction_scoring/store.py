@@ -7,8 +7,8 @@ Idempotency (S3 delivers events at least once; Lambda retries failed invocations
 - a file is scored under a *lease* (``acquire_lease``: one conditional write per file), so two deliveries of
   the same object never run at the same time and race between their check and their write;
 - predictions are then written with ``BatchWriteItem`` (25 items a call). A conditional ``PutItem`` per row
-  would guard each write on its own, but costs one API call per transaction (measured: ~20x the client CPU
-  per row of a batch write, see the README), which caps throughput far below what the endpoint allows.
+  would guard each write on its own, but costs one API call per transaction (measured: many times the client
+  CPU per row of a batch write, docs/benchmarks.md), which caps throughput far below what the endpoint allows.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ def stack_name(project_name: str, stage_name: str) -> str:
 
 
 def deploy_command(project_name: str, stage_name: str, export_path: str) -> str:
-    """The ``aws cloudformation deploy`` command for one stage's export (the README quotes it)."""
+    """The ``aws cloudformation deploy`` command for one stage's export (docs/deploy.md quotes it)."""
     return " ".join(
         [
             "aws cloudformation deploy",

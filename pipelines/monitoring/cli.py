@@ -29,6 +29,7 @@ from pipelines.deploy.monitors import MONITORS, MonitorType
 from pipelines.deploy.stage_config import END_OFFSET, START_OFFSET
 from pipelines.errors import UserError
 from pipelines.monitoring.baseline import BaselineOptions, BaselineSet, contract_predictor, make_baselines
+from pipelines.monitoring.bias import DisparateImpactRule
 from pipelines.monitoring.capture_reader import ResponseFields
 from pipelines.monitoring.execution import (
     BASELINE_FLAGS,
@@ -303,6 +304,13 @@ def _run_parser(parser: argparse.ArgumentParser) -> None:
         default=0.0,
         help="How much farther from balance than the baseline a bias metric may be (default 0, Clarify's).",
     )
+    parser.add_argument(
+        "--bias-di-rule",
+        choices=[rule.value for rule in DisparateImpactRule],
+        default=DisparateImpactRule.DISTANCE_FROM_ZERO.value,
+        help="How bias drift measures Disparate Impact: its distance from 0 like every metric "
+        "(default, the service's) or |log DI| (a ratio, balanced at 1); see docs/monitors/fidelity.md.",
+    )
     parser.add_argument("--inference-attribute", help="Predicted label field of a response (default class).")
     parser.add_argument(
         "--probability-attribute", help="Probability field of a response (default probability)."
@@ -489,6 +497,7 @@ def run_settings(
         variant=args.variant,
         explain_max_records=args.explain_max_records,
         bias_tolerance=args.bias_tolerance,
+        bias_di_rule=DisparateImpactRule(args.bias_di_rule),
         disabled=disabled,
     )
     return settings, explainer, storage

@@ -43,7 +43,13 @@ from pipelines.deploy.monitors import ENABLED, MONITORS, BaselineFile, MonitorTy
 from pipelines.deploy.stage_config import GROUND_TRUTH_INPUT
 from pipelines.errors import UserError
 from pipelines.monitoring.baseline import DRIFT_CHECK_BASELINES_FILE, FOLDERS, SECTIONS
-from pipelines.monitoring.bias import BiasAnalysisConfig, PredictionColumns, Stage, evaluate_bias
+from pipelines.monitoring.bias import (
+    BiasAnalysisConfig,
+    DisparateImpactRule,
+    PredictionColumns,
+    Stage,
+    evaluate_bias,
+)
 from pipelines.monitoring.capture_reader import (
     PREDICTED_LABEL,
     PREDICTED_PROBABILITY,
@@ -327,6 +333,7 @@ class RunSettings:
     variant: str | None = None
     explain_max_records: int | None = DEFAULT_EXPLAIN_MAX_RECORDS
     bias_tolerance: float = 0.0
+    bias_di_rule: DisparateImpactRule = DisparateImpactRule.DISTANCE_FROM_ZERO
     seed: int = 0
     disabled: Mapping[MonitorType, str] = field(default_factory=dict)  # not selected, and why
 
@@ -687,6 +694,7 @@ def _bias(settings: RunSettings, baseline: _Baseline, data: _WindowData) -> _Com
         # The record key identifies a record; it is no model input (the flip test would refuse it as text).
         excluded_columns=[settings.record_id_field, *config.excluded_column_names],
         tolerance=settings.bias_tolerance,
+        di_rule=settings.bias_di_rule,
     )
     return _Computed(result.write, result.violations, {"evaluated_records": result.rows_used})
 

@@ -3,7 +3,7 @@
 Model Monitor writes each execution to ``{output}/{endpoint}/{schedule}/yyyy/mm/dd/hh/`` (the hour is the
 execution's scheduled hour: https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-interpreting-results.html);
 ``run`` writes there too, with schedule names ``{endpoint}-{MonitoringType}`` as the deployment template names
-them, and adds this file (format in the monitoring layout of the README)::
+them, and adds this file (format: docs/monitors/formats.md)::
 
     {"version": "1.0", "tool": "pipelines.monitoring 0.1.0", "monitor": "DataQuality", "endpoint": "...",
      "window": {"start": "...Z", "end": "...Z"}, "generated_at": "...Z",

@@ -3,7 +3,7 @@
 The build phase's commands are read from ``buildspec.yml`` and run one by one with bash (the buildspec's
 shell) in a build folder holding the files CodeBuild checks out, with the variables CodeBuild would provide
 and every AWS call going to the emulator (``AWS_ENDPOINT_URL``). Each stage's stack is then deployed with the
-README's ``aws cloudformation deploy`` command (``pipelines.deploy.export.deploy_command``).
+documented ``aws cloudformation deploy`` command (docs/deploy.md; ``pipelines.deploy.export.deploy_command``).
 
 moto's CloudFormation creates the resource types it implements (the alert path's KMS key, SNS topic and
 EventBridge rule) and skips the rest, the SageMaker monitoring job definitions and schedules among them: the
@@ -136,7 +136,7 @@ def run_build_phase(folder: Path, inputs: BuildInputs) -> BuildResult:
 
 
 def deploy_stage(build: BuildResult, inputs: BuildInputs, stage: str, cloudformation: Any) -> StackSummary:
-    """Deploy one stage's exported parameters with the README's command; read back the stack."""
+    """Deploy one stage's exported parameters with the documented command; read back the stack."""
     buildspec = yaml.safe_load((build.folder / "buildspec.yml").read_text())
     command = deploy_command(
         inputs.project_name, stage, build.variables[f"EXPORT_TEMPLATE_{stage.upper()}_CONFIG"]

@@ -192,7 +192,7 @@ def _list(value: Any, location: str, path: str) -> list[Any]:
 # -- summary.json -------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class SummaryDocument:
-    """Our ``summary.json`` (see the monitoring layout in the README)."""
+    """Our ``summary.json`` (format: docs/monitors/formats.md)."""
 
     monitor: MonitorType
     status: ExecutionStatus

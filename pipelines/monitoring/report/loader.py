@@ -48,7 +48,8 @@ from pipelines.monitoring.report.results import (
     Problem,
     Violation,
 )
-from pipelines.monitoring.report.views import Report, Series, build_section
+from pipelines.monitoring.report.sections import build_section
+from pipelines.monitoring.report.views import Report, Series
 from pipelines.monitoring.result_files import ANALYSIS, STATISTICS, SUMMARY, VIOLATIONS
 from pipelines.s3uri import is_s3_uri
 from pipelines.storage import Storage

@@ -1,8 +1,8 @@
 """Typed results of monitoring executions, as read from their files.
 
 The loader (``loader.py``) turns Model Monitor's and Clarify's files into these objects; the views
-(``views.py``, with ``calculations.py``) are derived from them; the renderers (``terminal.py``,
-``html.py``) only read those. Nothing here does I/O.
+(``views.py``, built per monitor by ``sections/`` with ``calculations.py``) are derived from them; the
+renderers (``terminal.py``, ``html.py``) only read those. Nothing here does I/O.
 
 File formats:
 - statistics / violations: https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-interpreting-statistics.html,
