@@ -50,7 +50,6 @@ CONTAINER_ROOT = "/opt/ml"
 MESSAGE_FILE = "/opt/ml/output/message"
 SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
 CREATE_PROCESSING_JOB = "SageMaker.CreateProcessingJob"
-TERMINAL_EXECUTION = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 
 
 # -- Step Functions ------------------------------------------------------------------------------------------
@@ -66,18 +65,6 @@ def activate_state_machine(aws: AwsEmulator, stepfunctions: Any, arn: str) -> st
         type=deployed.get("type", "STANDARD"),
     )
     return str(created["stateMachineArn"])
-
-
-def wait_for_execution(stepfunctions: Any, execution_arn: str, timeout_s: float = 300) -> dict[str, Any]:
-    """Poll an execution until it ends; its final description."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        description: dict[str, Any] = stepfunctions.describe_execution(executionArn=execution_arn)
-        if description["status"] in TERMINAL_EXECUTION:
-            return description
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"execution {execution_arn} still {description['status']} after {timeout_s} s")
-        time.sleep(0.2)
 
 
 # -- EventBridge Scheduler -----------------------------------------------------------------------------------

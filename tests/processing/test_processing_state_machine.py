@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import pytest
 from processing_stack import BUCKET, IMAGE, KMS_KEY, deploy_stack, stage_parameters
 
+from pipelines.processing.executions import wait
 from pipelines.sandbox.processing_backend import (
     JobRun,
     LocalProcessing,
@@ -22,7 +23,6 @@ from pipelines.sandbox.processing_backend import (
     deployed_schedules,
     fire,
     json_input,
-    wait_for_execution,
 )
 from pipelines.timewindow import format_utc
 
@@ -48,7 +48,7 @@ def execute(world, monitors: str = "DataQuality,ModelQuality", name: str = "e1")
             {"ScheduledTime": format_utc(SCHEDULED), "Monitors": monitors, "MaxRuntimeInSeconds": 3600}
         ),
     )
-    return wait_for_execution(world.clients.stepfunctions, started["executionArn"], timeout_s=60)
+    return wait(world.clients.stepfunctions, started["executionArn"], poll_s=0.2, timeout_s=60)
 
 
 def test_a_clean_execution_succeeds_and_alerts_nobody(state_machine_world) -> None:
@@ -187,7 +187,7 @@ def test_a_kms_key_encrypts_the_jobs_volume_and_outputs(state_machine_world) -> 
             {"ScheduledTime": "2026-07-29T14:00:00Z", "Monitors": "ModelBias", "MaxRuntimeInSeconds": 1800}
         ),
     )
-    wait_for_execution(world.clients.stepfunctions, started["executionArn"], timeout_s=60)
+    wait(world.clients.stepfunctions, started["executionArn"], poll_s=0.2, timeout_s=60)
     (run,) = world.processing.runs.values()
     assert run.request["ProcessingOutputConfig"]["KmsKeyId"] == KMS_KEY
     assert run.request["ProcessingResources"]["ClusterConfig"]["VolumeKmsKeyId"] == KMS_KEY
@@ -221,9 +221,7 @@ def test_a_schedule_starts_its_group_of_monitors_with_the_scheduled_time(
     )
     world.processing.runner = ends_with("Completed", "Completed: x")
     execution_arn = fire(world.clients.stepfunctions, schedules["fraud-prod-DataQuality"], SCHEDULED, "tick")
-    assert (
-        wait_for_execution(world.clients.stepfunctions, execution_arn, timeout_s=60)["status"] == "SUCCEEDED"
-    )
+    assert wait(world.clients.stepfunctions, execution_arn, poll_s=0.2, timeout_s=60)["status"] == "SUCCEEDED"
     (run,) = world.processing.runs.values()
     arguments = run.request["AppSpecification"]["ContainerArguments"]
     assert arguments[arguments.index("--monitors") + 1] == "DataQuality,ModelQuality"
