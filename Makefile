@@ -42,9 +42,10 @@ lint: setup  ## ruff, mypy, cfn-lint and checkov
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/cfn-lint model-monitor-template.yml lambda/template.yml
+	$(BIN)/cfn-lint model-monitor-template.yml processing-backend.yml lambda/template.yml
 	CKV_SKIP_PACKAGE_UPDATE_CHECK=true BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --quiet --compact \
-	  --skip-download --framework cloudformation -f model-monitor-template.yml -f lambda/template.yml
+	  --skip-download --framework cloudformation -f model-monitor-template.yml -f processing-backend.yml \
+	  -f lambda/template.yml
 
 format: $(VENV)/.installed  ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff format .

@@ -24,6 +24,7 @@ DEFAULT_STAGING_CONFIG = "staging-monitoring-schedule-config.json"
 DEFAULT_PROD_CONFIG = "prod-monitoring-schedule-config.json"
 DEFAULT_STAGING_EXPORT = "staging-monitoring-schedule-config-export.json"
 DEFAULT_PROD_EXPORT = "prod-monitoring-schedule-config-export.json"
+DEFAULT_WHEELHOUSE = "wheelhouse"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,10 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--processing-wheelhouse",
-        default=None,
+        default=DEFAULT_WHEELHOUSE,
         help="The wheelhouse folder the Processing backend's jobs install (built by `python -m "
-        "pipelines.processing.wheelhouse --output DIR`); needed when a stage's MonitoringBackend is "
-        "Processing.",
+        "pipelines.processing.wheelhouse --output DIR`, buildspec.yml's pre_build phase); read when a "
+        "stage's MonitoringBackend is Processing (default %(default)s).",
     )
     parser.add_argument(
         "--region",

@@ -310,7 +310,12 @@ def plan_stage(
         writes=tuple(writes),
         warnings=tuple(warnings),
         export_path=request.export_path,
-        deploy_command=deploy_command(options.project_name, config.stage_name, request.export_path)
+        deploy_command=deploy_command(
+            options.project_name,
+            config.stage_name,
+            request.export_path,
+            creates_roles=backend is MonitoringBackend.PROCESSING and bool(enabled),
+        )
         if request.export_path
         else "",
         switched_off_lines=tuple(switched_off),

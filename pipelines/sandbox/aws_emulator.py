@@ -108,8 +108,15 @@ class AwsEmulator:
         """Variables pointing boto3 and the AWS CLI at this emulator with fake credentials.
 
         ``MOTO_PORT`` is where moto's Step Functions interpreter sends the calls of a state machine's tasks.
+        S3 is addressed as ``localhost``: ``aws cloudformation package`` writes a nested stack's
+        ``TemplateURL`` with the S3 endpoint's host, and moto finds the template of such a URL only when that
+        host is ``localhost`` (moto/cloudformation/utils.py, ``get_stack_from_s3_url``).
         """
-        return {**isolated_environment(self.endpoint_url, self.region), "MOTO_PORT": str(self.port)}
+        return {
+            **isolated_environment(self.endpoint_url, self.region),
+            "AWS_ENDPOINT_URL_S3": f"http://localhost:{self.port}",
+            "MOTO_PORT": str(self.port),
+        }
 
     def observe(self, callback: RequestObserver) -> None:
         """Call ``callback(target, request, status)`` for every JSON-protocol request (``X-Amz-Target``, e.g.

@@ -33,6 +33,7 @@ BUILD_FILES = (
     "buildspec.yml",
     "get_baselines_and_configs.py",
     "model-monitor-template.yml",
+    "processing-backend.yml",
     "staging-monitoring-schedule-config.json",
     "prod-monitoring-schedule-config.json",
 )

@@ -50,6 +50,7 @@ CONTAINER_ROOT = "/opt/ml"
 MESSAGE_FILE = "/opt/ml/output/message"
 SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
 CREATE_PROCESSING_JOB = "SageMaker.CreateProcessingJob"
+BACKEND_RESOURCE = "ProcessingBackend"  # the stage template's nested stack (processing-backend.yml)
 
 
 # -- Step Functions ------------------------------------------------------------------------------------------
@@ -110,6 +111,24 @@ def deployed_schedules(
         )
         schedules.append(DeployedSchedule(properties["Name"], properties["ScheduleExpression"], target))
     return schedules
+
+
+@dataclass(frozen=True, slots=True)
+class BackendStack:
+    """A stage stack's Processing backend: its nested stack's name, parameters and resources."""
+
+    name: str
+    parameters: Mapping[str, str]
+    physical_ids: Mapping[str, str]
+
+
+def backend_stack(cloudformation: Any, iam: Any, sqs: Any, stage_stack: str) -> BackendStack:
+    """The nested ``ProcessingBackend`` stack of ``stage_stack``, as moto created it."""
+    resources = cloudformation.list_stack_resources(StackName=stage_stack)["StackResourceSummaries"]
+    (nested,) = [r["PhysicalResourceId"] for r in resources if r.get("LogicalResourceId") == BACKEND_RESOURCE]
+    described = cloudformation.describe_stacks(StackName=nested)["Stacks"][0]
+    parameters = {p["ParameterKey"]: p.get("ParameterValue", "") for p in described.get("Parameters", [])}
+    return BackendStack(nested, parameters, stack_physical_ids(cloudformation, iam, sqs, nested))
 
 
 def stack_physical_ids(cloudformation: Any, iam: Any, sqs: Any, stack_name: str) -> dict[str, str]:

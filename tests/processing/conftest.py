@@ -24,6 +24,7 @@ SERVICES = (
     "s3",
     "scheduler",
     "cloudwatch",
+    "kms",
 )
 
 
@@ -38,6 +39,7 @@ class Clients:
     s3: Any
     scheduler: Any
     cloudwatch: Any
+    kms: Any
 
 
 @pytest.fixture(scope="session")

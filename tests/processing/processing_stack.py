@@ -1,9 +1,10 @@
-"""A monitoring stack on the Processing backend in moto, for the state machine's tests.
+"""The Processing backend's nested stack in moto, for the state machine's tests.
 
-The template is deployed by moto's CloudFormation (in the long form ``aws cloudformation package`` writes),
-with stage parameters that name placeholder S3 files: these tests run the state machine, not the monitors
-(the sandbox's tests run the job for real). The execution-side plumbing is the sandbox's
-(``pipelines.sandbox.processing_backend``).
+``processing-backend.yml`` is deployed by moto's CloudFormation (in the long form ``aws cloudformation
+package`` writes) with the parameters the stage template passes it for a stage export (cloud-radar renders
+the parent's ``ProcessingBackend`` resource), an alert topic and key made here; the stage parameters name
+placeholder S3 files: these tests run the state machine, not the monitors (the sandbox's tests run the job
+for real). The execution-side plumbing is the sandbox's (``pipelines.sandbox.processing_backend``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,15 @@ from typing import Any
 
 from paths import REPO_ROOT
 
-from pipelines.sandbox.processing_backend import stack_physical_ids, template_document
+from pipelines.sandbox.processing_backend import (
+    BackendStack,
+    backend_stack,
+    render_template,
+    template_document,
+)
 
 TEMPLATE = REPO_ROOT / "model-monitor-template.yml"
+BACKEND_TEMPLATE = REPO_ROOT / "processing-backend.yml"
 STACK = "sagemaker-fraud-monitoring-prod"
 BUCKET = "fraud-monitoring-bucket"
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.4-2-py312-cpu-py3"
@@ -66,12 +73,29 @@ def stage_parameters(**overrides: str) -> dict[str, str]:
     return parameters
 
 
+def backend_parameters(stage: Mapping[str, str]) -> dict[str, str]:
+    """What the stage template passes its ProcessingBackend nested stack for ``stage`` (rendered)."""
+    rendered = render_template(TEMPLATE.read_text(), stage)
+    return dict(rendered["Resources"]["ProcessingBackend"]["Properties"]["Parameters"])
+
+
 @dataclass(frozen=True)
 class DeployedStack:
+    """A stage stack and its Processing backend's nested stack (None on the ModelMonitor backend)."""
+
     name: str
-    parameters: Mapping[str, str]
-    physical_ids: Mapping[str, str]
     outputs: Mapping[str, str]
+    backend: BackendStack | None
+
+    @property
+    def parameters(self) -> Mapping[str, str]:
+        assert self.backend is not None
+        return self.backend.parameters
+
+    @property
+    def physical_ids(self) -> Mapping[str, str]:
+        assert self.backend is not None
+        return self.backend.physical_ids
 
     @property
     def state_machine_arn(self) -> str:
@@ -82,18 +106,27 @@ class DeployedStack:
         return self.outputs["AlertTopicArn"]
 
 
-def deploy_stack(clients: Any, parameters: Mapping[str, str], name: str = STACK) -> DeployedStack:
-    """Create the stack in moto (``clients``: cloudformation, iam, sqs)."""
+def deploy_stack(clients: Any, stage: Mapping[str, str], name: str = STACK) -> DeployedStack:
+    """The stage stack in moto, as ``aws cloudformation package`` + deploy would make it: the nested
+    template uploaded to S3 and named by URL (``clients``: cloudformation, iam, sqs, s3)."""
+    key = f"templates/{name}-processing-backend.json"
+    clients.s3.put_object(
+        Bucket=BUCKET, Key=key, Body=json.dumps(template_document(BACKEND_TEMPLATE.read_text()))
+    )
+    document = template_document(TEMPLATE.read_text())
+    endpoint = clients.s3.meta.endpoint_url  # http://localhost:port, where moto finds nested templates
+    document["Resources"]["ProcessingBackend"]["Properties"]["TemplateURL"] = f"{endpoint}/{BUCKET}/{key}"
     cloudformation = clients.cloudformation
-    body = json.dumps(template_document(TEMPLATE.read_text()))
     cloudformation.create_stack(
         StackName=name,
-        TemplateBody=body,
-        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+        TemplateBody=json.dumps(document),
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in stage.items()],
         Capabilities=["CAPABILITY_IAM"],
     )
     stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
-    ids = stack_physical_ids(cloudformation, clients.iam, clients.sqs, name)
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    return DeployedStack(name, dict(parameters), ids, outputs)
+    backend = None
+    if stage.get("MonitoringBackend") == "Processing":
+        backend = backend_stack(cloudformation, clients.iam, clients.sqs, name)
+    return DeployedStack(name, outputs, backend)

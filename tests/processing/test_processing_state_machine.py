@@ -169,7 +169,7 @@ def test_the_job_is_requested_with_the_image_code_wheelhouse_command_role_and_ou
     }
     assert request["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600}
     tags = {t["Key"]: t["Value"] for t in request["Tags"]}
-    assert tags["monitoring:stack"] == state_machine_world.stack.name
+    assert tags["monitoring:stack"] == state_machine_world.stack.backend.name  # the nested stack
 
 
 def test_a_kms_key_encrypts_the_jobs_volume_and_outputs(state_machine_world) -> None:
@@ -197,12 +197,15 @@ def test_a_schedule_starts_its_group_of_monitors_with_the_scheduled_time(
     state_machine_world, tmp_path
 ) -> None:
     world = state_machine_world
-    from processing_stack import TEMPLATE
+    from processing_stack import BACKEND_TEMPLATE
 
     schedules = {
         s.name: s
         for s in deployed_schedules(
-            TEMPLATE.read_text(), world.stack.parameters, world.stack.physical_ids, world.clients.scheduler
+            BACKEND_TEMPLATE.read_text(),
+            world.stack.parameters,
+            world.stack.physical_ids,
+            world.clients.scheduler,
         )
     }
     # Model quality shares data quality's hourly expression: no schedule of its own.

@@ -10,7 +10,7 @@ import json
 
 import pytest
 from cloud_radar.cf.unit import Template
-from processing_stack import KMS_KEY, TEMPLATE, stage_parameters
+from processing_stack import BACKEND_TEMPLATE, KMS_KEY, TEMPLATE, backend_parameters, stage_parameters
 
 MONITORS = ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")
 PROCESSING = {
@@ -23,23 +23,41 @@ PROCESSING = {
 ALERT_PATH = {"AlertTopicKey", "AlertTopic", "AlertTopicPolicy"}
 
 
-def render(**overrides: str) -> dict:
+def render_stage(**overrides: str) -> dict:
+    """The stage template's resources (``model-monitor-template.yml``)."""
     return Template.from_yaml(TEMPLATE).render(stage_parameters(**overrides))["Resources"]
+
+
+def render(**overrides: str) -> dict:
+    """The Processing backend's resources: its nested template with what the stage template passes it."""
+    return Template.from_yaml(BACKEND_TEMPLATE).render(backend_parameters(stage_parameters(**overrides)))[
+        "Resources"
+    ]
 
 
 def definition(resources: dict) -> dict:
     return json.loads(resources["ProcessingStateMachine"]["Properties"]["DefinitionString"])
 
 
-def test_a_processing_stage_gets_the_processing_resources_and_no_model_monitor_ones() -> None:
+def test_a_processing_stage_gets_the_alert_path_and_the_nested_backend_and_no_model_monitor_resources() -> (
+    None
+):
+    assert set(render_stage()) == ALERT_PATH | {"ProcessingBackend"}
     # model quality shares data quality's hourly schedule: no schedule of its own
-    assert set(render()) == PROCESSING | ALERT_PATH
+    assert set(render()) == PROCESSING
 
 
-def test_a_model_monitor_stage_gets_none_of_the_processing_resources() -> None:
-    resources = render(MonitoringBackend="ModelMonitor")
-    assert not PROCESSING & set(resources)
+def test_a_model_monitor_stage_gets_no_processing_backend() -> None:
+    resources = render_stage(MonitoringBackend="ModelMonitor")
+    assert "ProcessingBackend" not in resources
     assert "MonitoringAlertRule" in resources
+
+
+def test_the_backend_is_told_which_monitors_run_and_where_alerts_go() -> None:
+    passed = render_stage(GroundTruthInput="")["ProcessingBackend"]["Properties"]["Parameters"]
+    # without ground truth, model quality and bias cannot run
+    assert [passed[f"{m}Enabled"] for m in MONITORS] == ["yes", "no", "no", "yes"]
+    assert (passed["AlertTopicArn"], passed["AlertTopicKeyArn"]) == ("AlertTopic", "AlertTopicKey.Arn")
 
 
 def test_the_template_default_keeps_model_monitor_for_configs_that_name_no_backend() -> None:
@@ -115,7 +133,7 @@ def test_each_monitor_alarms_on_violations_and_on_two_intervals_without_an_execu
     assert missed["TreatMissingData"] == "breaching"
     period = "86400" if monitor in ("ModelBias", "ModelExplainability") else "3600"
     assert str(missed["Period"]) == str(violations["Period"]) == period
-    assert violations["AlarmActions"] == missed["AlarmActions"] == ["AlertTopic"]
+    assert violations["AlarmActions"] == missed["AlarmActions"] == ["AlertTopic"]  # the parent's topic
 
 
 def test_the_state_machines_failed_executions_alarm() -> None:
