@@ -10,10 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from transaction_scoring import contract
-from transaction_scoring.retry import TRANSIENT_EXCEPTIONS, RetryPolicy, describe
+from transaction_scoring.retry import RETRIED_EXCEPTIONS, RetryPolicy, describe
 
 BATCH_INFERENCE_ID_PREFIX = "batch-"
 
@@ -82,7 +80,7 @@ def score_batch(
 
     try:
         answer, variant = policy.call(invoke, on_retry=count_retry)
-    except (ClientError, *TRANSIENT_EXCEPTIONS) as error:
+    except RETRIED_EXCEPTIONS as error:
         raise EndpointFailure(
             f"endpoint {endpoint_name}: {describe(error)} (attempt {retries + 1} of {policy.max_attempts})",
             retries,

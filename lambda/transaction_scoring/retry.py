@@ -55,6 +55,8 @@ TRANSIENT_EXCEPTIONS: tuple[type[Exception], ...] = (
     ConnectTimeoutError,
     ReadTimeoutError,
 )
+# What a retried call may raise: a service's error answer, or a transient connection failure.
+RETRIED_EXCEPTIONS: tuple[type[Exception], ...] = (ClientError, *TRANSIENT_EXCEPTIONS)
 
 
 def is_retryable(error: Exception) -> bool:
@@ -103,7 +105,7 @@ class RetryPolicy:
         while True:
             try:
                 return operation()
-            except (ClientError, *TRANSIENT_EXCEPTIONS) as error:
+            except RETRIED_EXCEPTIONS as error:
                 delay = next(delays, None)
                 if delay is None or not retryable(error):
                     raise

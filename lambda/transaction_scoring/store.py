@@ -17,13 +17,13 @@ import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from transaction_scoring import contract
-from transaction_scoring.retry import TRANSIENT_EXCEPTIONS, RetryPolicy, describe
+from transaction_scoring.retry import RETRIED_EXCEPTIONS, RetryPolicy, describe
 from transaction_scoring.rows import RESERVED_ID_PREFIX, ValidRow
 
 # Item attributes.
@@ -193,7 +193,7 @@ def _until_processed(
     while True:
         try:
             response = policy.call(functools.partial(call, request))
-        except (ClientError, *TRANSIENT_EXCEPTIONS) as error:
+        except RETRIED_EXCEPTIONS as error:
             raise StoreFailure(f"DynamoDB {what}: {describe(error)}") from error
         yield response
         unprocessed = response.get(unprocessed_field) or {}
@@ -247,7 +247,8 @@ def acquire_lease(
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
             raise
-        held = from_dynamodb(error.response.get("Item") or {})
+        # With ReturnValuesOnConditionCheckFailure, the error answer holds the item ("Item", not in its stub).
+        held = from_dynamodb(cast("Mapping[str, Any]", error.response.get("Item") or {}))
         return LeaseHolder(
             owner=str(held.get(LEASE_OWNER, "?")), expires_at=int(held.get(LEASE_EXPIRES_AT, 0))
         )

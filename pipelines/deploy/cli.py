@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--processing-wheelhouse",
         default=DEFAULT_WHEELHOUSE,
         help="The wheelhouse folder the Processing backend's jobs install (built by `python -m "
-        "pipelines.processing.wheelhouse --output DIR`, buildspec.yml's pre_build phase); read when a "
+        "pipelines.container.wheelhouse --output DIR`, buildspec.yml's pre_build phase); read when a "
         "stage's MonitoringBackend is Processing (default %(default)s).",
     )
     parser.add_argument(

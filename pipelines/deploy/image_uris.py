@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
+from pipelines.container import image as processing_image
 from pipelines.errors import UserError
-from pipelines.processing import image as processing_image
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ class ImageFramework(StrEnum):
 
     MODEL_MONITOR = "model-monitor"
     CLARIFY = "clarify"
-    SKLEARN = "sklearn"  # the Processing backend's prebuilt image (``pipelines.processing.image``)
+    SKLEARN = "sklearn"  # the Processing backend's prebuilt image (``pipelines.container.image``)
 
 
 class UnsupportedRegion(UserError):

@@ -12,7 +12,7 @@ Rules (instead of Model Monitor's cron and 1800/3600 s caps, ``schedule_rules``)
   monitors' ``{Monitor}MaxRuntimeInSeconds``; it must end before the schedule fires again (its shortest gap)
   and stay within ``ProcessingStoppingCondition``'s 777600 s.
 
-The first monitor of a group (in ``MonitorType`` order) leads it: its schedule starts the job for the whole
+The first monitor of a group (in the registry's order) leads it: its schedule starts the job for the whole
 group and the others get no schedule of their own (``{Monitor}ProcessingMonitors`` is empty).
 """
 
@@ -22,9 +22,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
-from pipelines.deploy.monitors import MONITORS, MonitorType
 from pipelines.deploy.schedule_rules import Schedule, ScheduleRuleError, parse_schedule
 from pipelines.errors import InvalidS3Uri
+from pipelines.monitors import MONITORS, MonitorType
 from pipelines.s3uri import S3Uri
 
 # Parameters get_baselines_and_configs.py computes for the Processing backend (template parameter names).
@@ -41,6 +41,8 @@ INSTANCE_TYPE = "MonitoringJobInstanceType"
 INSTANCE_COUNT = "MonitoringJobInstanceCount"
 # ProcessingStoppingCondition.MaxRuntimeInSeconds (API reference, CreateProcessingJob).
 MAX_RUNTIME_API_LIMIT_S = 777600
+# The monitors the template deploys, in the registry's order (the order of a group's monitors).
+TEMPLATE_MONITORS: tuple[MonitorType, ...] = tuple(spec.type for spec in MONITORS.model_monitor())
 
 
 def monitors_parameter(monitor: MonitorType) -> str:
@@ -68,8 +70,8 @@ COMPUTED_PARAMETERS: tuple[str, ...] = (
     MODEL_PARAMETER,
     READ_ARNS_PARAMETER,
     BUCKET_ARNS_PARAMETER,
-    *(name for m in MonitorType for name in (monitors_parameter(m), max_runtime_parameter(m))),
-    *(interval_parameter(m) for m in MonitorType),
+    *(name for m in TEMPLATE_MONITORS for name in (monitors_parameter(m), max_runtime_parameter(m))),
+    *(interval_parameter(m) for m in TEMPLATE_MONITORS),
 )
 
 
@@ -94,9 +96,9 @@ def same_expression(expression: str) -> str:
 def schedule_groups(
     schedules: Mapping[MonitorType, Schedule], runtimes_s: Mapping[MonitorType, int]
 ) -> list[ScheduleGroup]:
-    """The monitors of ``schedules`` grouped by expression, each group in ``MonitorType`` order."""
+    """The monitors of ``schedules`` grouped by expression, each group in the registry's order."""
     grouped: dict[str, list[MonitorType]] = {}
-    for monitor in MonitorType:
+    for monitor in TEMPLATE_MONITORS:
         if monitor in schedules:
             grouped.setdefault(same_expression(schedules[monitor].expression), []).append(monitor)
     return [
@@ -109,9 +111,11 @@ def schedule_groups(
 def processing_instance_types() -> frozenset[str]:
     """The instance types CreateProcessingJob accepts, from the AWS SDK's service model (no API call)."""
     import botocore.session
+    from botocore.model import StringShape
 
-    model = botocore.session.get_session().get_service_model("sagemaker")
-    return frozenset(model.shape_for("ProcessingInstanceType").enum)
+    shape = botocore.session.get_session().get_service_model("sagemaker").shape_for("ProcessingInstanceType")
+    assert isinstance(shape, StringShape)
+    return frozenset(shape.enum)
 
 
 def processing_problems(

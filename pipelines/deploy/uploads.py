@@ -1,8 +1,8 @@
 """Folders the Processing backend's jobs read, uploaded once under content-addressed S3 prefixes.
 
 Two are uploaded by ``get_baselines_and_configs.py`` (and shared by every stage of a build): the code bundle
-(``pipelines.processing.code_bundle``) and the wheelhouse buildspec.yml's pre_build phase downloaded
-(``pipelines.processing.wheelhouse``). Each prefix is named by the digest of its files, so a prefix that
+(``pipelines.container.code_bundle``) and the wheelhouse buildspec.yml's pre_build phase downloaded
+(``pipelines.container.wheelhouse``). Each prefix is named by the digest of its files, so a prefix that
 exists holds exactly those files: its manifest, written last, marks a complete upload, and an upload whose
 manifest exists is skipped.
 """
@@ -14,10 +14,10 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.container import code_bundle, wheelhouse
+from pipelines.container.wheelhouse import WheelhouseError
 from pipelines.deploy.errors import ConfigError
 from pipelines.jsonio import dumps_pretty
-from pipelines.processing import code_bundle, wheelhouse
-from pipelines.processing.wheelhouse import WheelhouseError
 from pipelines.s3uri import S3Uri
 from pipelines.storage import Storage
 
@@ -67,7 +67,7 @@ def wheelhouse_upload(root: str, folder: str | Path) -> PrefixUpload:
     if not path.is_dir():
         raise ConfigError(
             f"--processing-wheelhouse {folder}: no such folder; build it with `python -m "
-            f"pipelines.processing.wheelhouse --output {folder}` (buildspec.yml's pre_build phase)"
+            f"pipelines.container.wheelhouse --output {folder}` (buildspec.yml's pre_build phase)"
         )
     try:
         manifest = wheelhouse.read_manifest(path)

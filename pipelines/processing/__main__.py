@@ -17,11 +17,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pipelines import aws
 from pipelines.cli import LOG_LEVELS, configure_logging, run
-from pipelines.deploy.monitors import MonitorType
-from pipelines.monitoring.cli import MONITOR_NAMES
+from pipelines.deploy.processing import TEMPLATE_MONITORS
+from pipelines.monitors import MONITORS, MonitorType
 from pipelines.processing.executions import (
     DEFAULT_MAX_EXECUTIONS,
     ExecutionRequestError,
@@ -36,18 +37,23 @@ from pipelines.processing.executions import (
 )
 from pipelines.timewindow import format_utc, parse_utc
 
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions import SFNClient
+
 PROG = "python -m pipelines.processing"
+# The monitors the template deploys, by the names of python -m pipelines.monitoring.
+_NAMES = tuple(MONITORS[m].cli_name for m in TEMPLATE_MONITORS)
 
 
 def monitors_of(text: str | None, enabled: tuple[MonitorType, ...]) -> tuple[MonitorType, ...]:
     if text is None:
         return enabled
-    lookup = {**MONITOR_NAMES, **{m.value.lower(): m for m in MonitorType}}
-    names = [n.strip().lower() for n in text.split(",") if n.strip()]
-    unknown = [n for n in names if n not in lookup]
-    if unknown or not names:
-        raise ExecutionRequestError(f"--monitors {text!r}: expected some of {', '.join(MONITOR_NAMES)}")
-    return tuple(m for m in MonitorType if m in {lookup[n] for n in names})
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    found = [MONITORS.named(n) for n in names]
+    wanted = {d.type for d in found if d is not None and d.type in TEMPLATE_MONITORS}
+    if not names or len(wanted) < len(set(found)):
+        raise ExecutionRequestError(f"--monitors {text!r}: expected some of {', '.join(_NAMES)}")
+    return tuple(m for m in TEMPLATE_MONITORS if m in wanted)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         command = commands.add_parser(name, help=help_text)
         command.add_argument("--stack", required=True, help="The stage's monitoring stack.")
-        command.add_argument("--monitors", help=f"Comma-separated, of {', '.join(MONITOR_NAMES)}.")
+        command.add_argument("--monitors", help=f"Comma-separated, of {', '.join(_NAMES)}.")
         command.add_argument("--region", help="AWS region (default: the session's).")
         if name == "run-now":
             command.add_argument("--end", required=True, help="Window end = the scheduled time, ISO-8601.")
@@ -108,7 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 1 if failed else 0
 
 
-def _start_one(stepfunctions: object, state_machine_arn: str, request: ExecutionStart, waiting: bool) -> int:
+def _start_one(
+    stepfunctions: SFNClient, state_machine_arn: str, request: ExecutionStart, waiting: bool
+) -> int:
     line = f"{format_utc(request.scheduled_time)}  {','.join(request.monitors):<45} {request.name}"
     execution_arn = start(stepfunctions, state_machine_arn, request)
     if execution_arn is None:

@@ -22,15 +22,20 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from pipelines.deploy.monitors import MONITORS, MonitorType
-from pipelines.deploy.processing import MAX_RUNTIME_API_LIMIT_S, same_expression
+from pipelines.deploy.processing import MAX_RUNTIME_API_LIMIT_S, TEMPLATE_MONITORS, same_expression
 from pipelines.deploy.schedule_rules import parse_schedule
 from pipelines.errors import UserError
+from pipelines.monitors import ENABLED, MONITORS, MonitorType
 from pipelines.timewindow import format_utc
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_stepfunctions import SFNClient
+    from mypy_boto3_stepfunctions.type_defs import DescribeExecutionOutputTypeDef
 
 STATE_MACHINE_OUTPUT = "ProcessingStateMachineArn"
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
@@ -76,7 +81,7 @@ def max_runtime_s(parameters: Mapping[str, str], monitors: Sequence[MonitorType]
 
 
 def enabled_monitors(parameters: Mapping[str, str]) -> tuple[MonitorType, ...]:
-    return tuple(m for m in MonitorType if parameters.get(MONITORS[m].enable_parameter) == "yes")
+    return tuple(m for m in TEMPLATE_MONITORS if parameters.get(MONITORS[m].enable_parameter) == ENABLED)
 
 
 def check_monitors(parameters: Mapping[str, str], monitors: Sequence[MonitorType], stack: str) -> None:
@@ -145,7 +150,7 @@ class DeployedStage:
     state_machine_arn: str
 
 
-def describe_stage(cloudformation: Any, stack: str) -> DeployedStage:
+def describe_stage(cloudformation: CloudFormationClient, stack: str) -> DeployedStage:
     """The stack's parameters and its state machine (refused unless it runs the Processing backend)."""
     try:
         described = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
@@ -163,7 +168,7 @@ def describe_stage(cloudformation: Any, stack: str) -> DeployedStage:
     return DeployedStage(stack, parameters, outputs[STATE_MACHINE_OUTPUT])
 
 
-def start(stepfunctions: Any, state_machine_arn: str, request: ExecutionStart) -> str | None:
+def start(stepfunctions: SFNClient, state_machine_arn: str, request: ExecutionStart) -> str | None:
     """Start ``request``; None when an execution of that name already ran (a backfill already done)."""
     try:
         response = stepfunctions.start_execution(
@@ -177,12 +182,12 @@ def start(stepfunctions: Any, state_machine_arn: str, request: ExecutionStart) -
 
 
 def wait(
-    stepfunctions: Any, execution_arn: str, *, poll_s: float = 10, timeout_s: float | None = None
-) -> dict[str, Any]:
+    stepfunctions: SFNClient, execution_arn: str, *, poll_s: float = 10, timeout_s: float | None = None
+) -> DescribeExecutionOutputTypeDef:
     """Describe the execution until it ends; its last description."""
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     while True:
-        description: dict[str, Any] = stepfunctions.describe_execution(executionArn=execution_arn)
+        description = stepfunctions.describe_execution(executionArn=execution_arn)
         if description["status"] in TERMINAL:
             return description
         if deadline is not None and time.monotonic() > deadline:

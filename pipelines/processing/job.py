@@ -18,8 +18,9 @@ What it does:
    starts at the hour of the schedule's previous firing (``execution_windows``): an hourly schedule at
    14:00 (or 14:10) analyses 13:00-14:00, a daily one at 02:00 the day before it. ``--window-start`` gives
    the start explicitly (the window then ends at the scheduled time itself).
-2. ``python -m pipelines.monitoring run`` (its parser and handler, in this process) with the stage export,
-   the capture, the model and that window writes Model Monitor's result files under ``--output``.
+2. The monitors run as ``python -m pipelines.monitoring run --stage-config`` runs them (``RunOptions`` of
+   the window, capture, model and output, ``resolve_run_settings`` with the stage export, ``run_execution``)
+   and write Model Monitor's result files under ``--output``.
 3. The result files become CloudWatch metrics with Model Monitor's names (``metrics``).
 4. The exit message starts with the worst status (``Failed``, ``CompletedWithViolations``, ``Completed``)
    and names each monitor's: the state machine alerts on the first two.
@@ -37,23 +38,31 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from pipelines import aws
 from pipelines.cli import LOG_LEVELS, configure_logging
-from pipelines.deploy.monitors import MONITORS, MonitorType
+from pipelines.deploy.processing import TEMPLATE_MONITORS
 from pipelines.deploy.schedule_rules import ScheduleRuleError, parse_schedule
 from pipelines.errors import UserError
-from pipelines.monitoring.cli import attach_offsets, build_parser
 from pipelines.monitoring.data_quality.constraints import read_constraints
-from pipelines.monitoring.execution import StageExport
+from pipelines.monitoring.execution import run_execution
+from pipelines.monitoring.explainers import load_explainer
 from pipelines.monitoring.report.loader import NoResultsFound, load_report
 from pipelines.monitoring.report.results import Execution, ExecutionStatus
+from pipelines.monitoring.run_settings import ExplainerSpec, RunOptions
+from pipelines.monitoring.settings_resolution import resolve_run_settings
+from pipelines.monitors import MONITORS, MonitorType
 from pipelines.processing.metrics import DEFAULT_NAMESPACE_PREFIX, Metric, execution_metrics, publish
+from pipelines.setting_names import shown_problems
+from pipelines.stage_export import StageExport
 from pipelines.storage import Storage
 from pipelines.timewindow import TimeWindow, floor_hour, format_utc, parse_utc
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +96,13 @@ class JobArguments:
 
 def parse_monitors(text: str) -> tuple[MonitorType, ...]:
     names = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = [name for name in names if name not in set(MonitorType)]
+    unknown = [name for name in names if name not in TEMPLATE_MONITORS]
     if unknown or not names:
         raise JobSettingsError(
-            f"--monitors {text!r}: expected MonitoringType names ({', '.join(MonitorType)}), comma-separated"
+            f"--monitors {text!r}: expected MonitoringType names ({', '.join(TEMPLATE_MONITORS)}), "
+            "comma-separated"
         )
-    return tuple(m for m in MonitorType if m in names)
+    return tuple(m for m in TEMPLATE_MONITORS if m in names)
 
 
 def execution_windows(
@@ -123,28 +133,20 @@ def execution_windows(
     return {window: tuple(members) for window, members in windows.items()}
 
 
-def run_arguments(arguments: JobArguments, window: TimeWindow, monitors: Sequence[MonitorType]) -> list[str]:
-    """The ``python -m pipelines.monitoring run`` arguments for one window."""
-    argv = [
-        "run",
-        "--stage-config",
-        arguments.stage_config,
-        "--capture",
-        arguments.capture,
-        "--output",
-        arguments.output,
-        "--monitors",
-        ",".join(monitors),
-        "--start",
-        format_utc(window.start),
-        "--end",
-        format_utc(window.end),
-    ]
-    if arguments.variant:
-        argv += ["--variant", arguments.variant]
+def run_options(arguments: JobArguments, window: TimeWindow, monitors: Sequence[MonitorType]) -> RunOptions:
+    """What the job asks of one run: the window and monitors of the schedule, the capture, the model, one
+    local output root; the stage export gives everything else (``resolve_run_settings``)."""
+    explainer = None
     if arguments.model and MonitorType.MODEL_EXPLAINABILITY in monitors:
-        argv += ["--model", arguments.model]
-    return argv
+        explainer = ExplainerSpec(model=arguments.model)
+    return RunOptions(
+        capture=arguments.capture,
+        window=window,
+        variant=arguments.variant,
+        output=arguments.output,
+        monitors=tuple(monitors),
+        explainer=explainer,
+    )
 
 
 def exit_message(statuses: Mapping[str, ExecutionStatus], problems: Sequence[str] = ()) -> str:
@@ -163,20 +165,27 @@ def _write_message(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def run_monitors(arguments: JobArguments, export: StageExport) -> list[str]:
-    """``run`` for every window; returns the user errors of the runs (one line each)."""
+def run_monitors(arguments: JobArguments, export: StageExport, storage: Storage) -> list[str]:
+    """The monitors of every window (``resolve_run_settings`` then ``run_execution``, as ``python -m
+    pipelines.monitoring run --stage-config`` runs them); returns the user errors of the runs."""
     problems: list[str] = []
     for window, monitors in execution_windows(
         export, arguments.monitors, arguments.scheduled_time, arguments.window_start
     ).items():
-        argv = run_arguments(arguments, window, monitors)
-        log.info("python -m pipelines.monitoring %s", " ".join(argv))
-        args = build_parser().parse_args(attach_offsets(argv))
+        log.info("%s from %s to %s", ",".join(monitors), format_utc(window.start), format_utc(window.end))
         try:
-            args.handler(args)
+            resolved = resolve_run_settings(run_options(arguments, window, monitors), export, storage)
+            explainer = load_explainer(resolved.explainer, storage, _no_endpoint)
+            result = run_execution(storage, resolved.settings, explainer)
         except UserError as error:
-            problems += error.problems
+            problems += shown_problems(error)
+            continue
+        problems += result.user_errors
     return problems
+
+
+def _no_endpoint() -> Any:
+    raise AssertionError("the job explains the model of --model, never an endpoint")
 
 
 def collect_metrics(
@@ -211,13 +220,13 @@ def _emits_data_metrics(storage: Storage, execution: Execution) -> bool:
     return read_constraints(storage.read_json(location), where=location).monitoring_config.emit_metrics
 
 
-def run_job(arguments: JobArguments, storage: Storage, cloudwatch: Any) -> int:
+def run_job(arguments: JobArguments, storage: Storage, cloudwatch: CloudWatchClient) -> int:
     """The whole job (module docstring); returns the exit status."""
     try:
         export = StageExport.from_json(
             storage.read_json(arguments.stage_config), where=arguments.stage_config
         )
-        problems = run_monitors(arguments, export)
+        problems = run_monitors(arguments, export, storage)
     except UserError as error:
         _write_message(arguments.exit_message, exit_message({}, error.problems))
         raise

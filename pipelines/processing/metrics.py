@@ -34,9 +34,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Literal
 
-from pipelines.deploy.monitors import MonitorType
 from pipelines.monitoring.report.calculations import feature_distance
 from pipelines.monitoring.report.results import (
     Baselines,
@@ -44,6 +43,11 @@ from pipelines.monitoring.report.results import (
     ExecutionStatus,
     FeatureStatistics,
 )
+from pipelines.monitors import MonitorType
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_cloudwatch.type_defs import MetricDatumTypeDef
 
 DEFAULT_NAMESPACE_PREFIX = "PortableModelMonitor"
 # Clarify publishes +/- infinity as this number (CloudWatch takes no infinity).
@@ -86,11 +90,11 @@ class Metric:
     timestamp: datetime
     value: float | None = None
     statistics: tuple[float, float, float, float] | None = None  # SampleCount, Sum, Minimum, Maximum
-    unit: str = "None"
+    unit: Literal["None", "Count"] = "None"
 
-    def datum(self) -> dict[str, Any]:
+    def datum(self) -> MetricDatumTypeDef:
         """The ``MetricData`` entry of PutMetricData."""
-        entry: dict[str, Any] = {
+        entry: MetricDatumTypeDef = {
             "MetricName": self.name,
             "Dimensions": [{"Name": name, "Value": value} for name, value in self.dimensions],
             "Timestamp": self.timestamp,
@@ -105,6 +109,7 @@ class Metric:
                 "Maximum": maximum,
             }
         else:
+            assert self.value is not None
             entry["Value"] = self.value
         return entry
 
@@ -226,7 +231,7 @@ def _clarify_number(value: float) -> float:
     return value
 
 
-def publish(cloudwatch: Any, prefix: str, metrics: Sequence[Metric]) -> int:
+def publish(cloudwatch: CloudWatchClient, prefix: str, metrics: Sequence[Metric]) -> int:
     """PutMetricData for ``metrics``, one namespace at a time in batches; returns the number published."""
     published = 0
     for kind in MetricKind:

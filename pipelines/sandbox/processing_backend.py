@@ -37,12 +37,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipelines.s3uri import S3Uri
 from pipelines.sandbox.aws_emulator import ACCOUNT_ID, AwsEmulator
 from pipelines.storage import Storage
 from pipelines.timewindow import format_utc
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_scheduler import EventBridgeSchedulerClient
+    from mypy_boto3_scheduler.type_defs import TargetTypeDef
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_stepfunctions import SFNClient
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +63,7 @@ BACKEND_RESOURCE = "ProcessingBackend"  # the stage template's nested stack (pro
 
 
 # -- Step Functions ------------------------------------------------------------------------------------------
-def activate_state_machine(aws: AwsEmulator, stepfunctions: Any, arn: str) -> str:
+def activate_state_machine(aws: AwsEmulator, stepfunctions: SFNClient, arn: str) -> str:
     """Copy the deployed state machine ``arn`` into the interpreter's backend; turns the interpreter on."""
     aws.execute_state_machines(False)
     deployed = stepfunctions.describe_state_machine(stateMachineArn=arn)
@@ -83,7 +92,10 @@ class DeployedSchedule:
 
 
 def deployed_schedules(
-    template_body: str, stack_parameters: Mapping[str, str], physical_ids: Mapping[str, str], scheduler: Any
+    template_body: str,
+    stack_parameters: Mapping[str, str],
+    physical_ids: Mapping[str, str],
+    scheduler: EventBridgeSchedulerClient,
 ) -> list[DeployedSchedule]:
     """Create the stack's ``AWS::Scheduler::Schedule`` resources in moto, as CloudFormation would have.
 
@@ -95,7 +107,7 @@ def deployed_schedules(
         if resource.get("Type") != "AWS::Scheduler::Schedule":
             continue
         properties = _resolve(resource["Properties"], physical_ids)
-        target = {
+        target: TargetTypeDef = {  # type: ignore[assignment]  # the template's keys, as they are
             key: properties["Target"][key]
             for key in ("Arn", "RoleArn", "Input", "RetryPolicy", "DeadLetterConfig")
             if key in properties["Target"]
@@ -122,7 +134,9 @@ class BackendStack:
     physical_ids: Mapping[str, str]
 
 
-def backend_stack(cloudformation: Any, iam: Any, sqs: Any, stage_stack: str) -> BackendStack:
+def backend_stack(
+    cloudformation: CloudFormationClient, iam: IAMClient, sqs: SQSClient, stage_stack: str
+) -> BackendStack:
     """The nested ``ProcessingBackend`` stack of ``stage_stack``, as moto created it."""
     resources = cloudformation.list_stack_resources(StackName=stage_stack)["StackResourceSummaries"]
     (nested,) = [r["PhysicalResourceId"] for r in resources if r.get("LogicalResourceId") == BACKEND_RESOURCE]
@@ -131,7 +145,9 @@ def backend_stack(cloudformation: Any, iam: Any, sqs: Any, stage_stack: str) -> 
     return BackendStack(nested, parameters, stack_physical_ids(cloudformation, iam, sqs, nested))
 
 
-def stack_physical_ids(cloudformation: Any, iam: Any, sqs: Any, stack_name: str) -> dict[str, str]:
+def stack_physical_ids(
+    cloudformation: CloudFormationClient, iam: IAMClient, sqs: SQSClient, stack_name: str
+) -> dict[str, str]:
     """What moto created for the stack's resources, by logical id, plus ``{id}.Arn`` for roles and queues
     (the values cloud-radar leaves for ``Ref`` and ``GetAtt``)."""
     ids: dict[str, str] = {}
@@ -177,7 +193,9 @@ def _resolve(value: Any, physical_ids: Mapping[str, str]) -> Any:
     return value
 
 
-def fire(stepfunctions: Any, schedule: DeployedSchedule, scheduled: datetime, execution_name: str) -> str:
+def fire(
+    stepfunctions: SFNClient, schedule: DeployedSchedule, scheduled: datetime, execution_name: str
+) -> str:
     """What EventBridge Scheduler does when ``schedule`` comes due at ``scheduled``: start its target."""
     started = stepfunctions.start_execution(
         stateMachineArn=schedule.target["Arn"], name=execution_name, input=schedule.start_input(scheduled)
@@ -206,7 +224,7 @@ class LocalProcessing:
     command for real; tests of the state machine pass one that decides the outcome)."""
 
     aws: AwsEmulator
-    s3: Any
+    s3: S3Client
     workdir: Path
     region: str
     python: str = sys.executable

@@ -18,9 +18,9 @@ from typing import Any
 
 from transaction_scoring import contract
 
+from pipelines.container import wheelhouse
 from pipelines.deploy.flow import DeployOptions, StageRequest
 from pipelines.deploy.image_uris import MonitorImages
-from pipelines.processing import wheelhouse
 from pipelines.sandbox.aws_emulator import ACCOUNT_ID
 from pipelines.sandbox.world import (
     APPROVED,

@@ -15,10 +15,10 @@ from registry_world import (
     uri,
 )
 
+from pipelines.container.code_bundle import bundle_files
 from pipelines.deploy.errors import ConfigError
 from pipelines.deploy.flow import deploy
 from pipelines.deploy.plan import render_plan
-from pipelines.processing.code_bundle import bundle_files
 
 
 def run(aws, configs, tmp_path, **overrides):
@@ -90,7 +90,7 @@ def test_the_code_and_the_wheelhouse_are_uploaded_once_for_both_stages(aws, worl
     assert staging["ProcessingCodeS3Uri"] == prod["ProcessingCodeS3Uri"]
     code_prefix = prod["ProcessingCodeS3Uri"].split("/", 3)[3]
     keys = s3_keys(world.s3, code_prefix)
-    assert f"{code_prefix}pipelines/processing/bootstrap.py" in keys
+    assert f"{code_prefix}pipelines/container/bootstrap.py" in keys
     assert f"{code_prefix}transaction_scoring/contract.py" in keys
     assert not [k for k in keys if "/sandbox/" in k]
     assert len(keys) == len(bundle_files()) + 1  # and bundle.json

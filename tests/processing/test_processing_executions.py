@@ -9,7 +9,7 @@ import pytest
 from processing_stack import stage_parameters
 from test_processing_state_machine import ends_with
 
-from pipelines.deploy.monitors import MonitorType
+from pipelines.deploy.processing import TEMPLATE_MONITORS
 from pipelines.processing.__main__ import main
 from pipelines.processing.executions import (
     ExecutionRequestError,
@@ -18,7 +18,7 @@ from pipelines.processing.executions import (
     run_now_start,
 )
 
-DQ, MQ, BIAS, EXPL = MonitorType
+DQ, MQ, BIAS, EXPL = TEMPLATE_MONITORS
 PROD = stage_parameters()
 
 
@@ -45,7 +45,7 @@ def test_a_window_that_ends_before_it_starts_is_refused() -> None:
 
 
 def test_a_day_of_backfill_starts_what_the_shipped_prod_schedules_start_in_a_day() -> None:
-    starts = backfill_starts(PROD, list(MonitorType), at(28, 0), at(29, 0))
+    starts = backfill_starts(PROD, list(TEMPLATE_MONITORS), at(28, 0), at(29, 0))
     groups = [(s.scheduled_time, s.monitors) for s in starts]
     # data and model quality hourly in one job, bias and explainability daily
     assert len(starts) == 24 + 1 + 1

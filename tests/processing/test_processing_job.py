@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.deploy.monitors import MonitorType
-from pipelines.monitoring.execution import StageExport
+from pipelines.deploy.processing import TEMPLATE_MONITORS
 from pipelines.monitoring.report.results import ExecutionStatus
 from pipelines.processing.job import (
     JobArguments,
@@ -16,11 +15,12 @@ from pipelines.processing.job import (
     execution_windows,
     exit_message,
     parse_monitors,
-    run_arguments,
+    run_options,
 )
+from pipelines.stage_export import StageExport
 from pipelines.timewindow import TimeWindow
 
-DQ, MQ, BIAS, EXPL = MonitorType
+DQ, MQ, BIAS, EXPL = TEMPLATE_MONITORS
 
 
 def at(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
@@ -95,7 +95,7 @@ def test_monitors_are_monitoring_type_names_in_their_order() -> None:
         parse_monitors("data-quality")
 
 
-def test_the_run_command_gets_the_window_and_the_model_only_for_explainability() -> None:
+def test_the_run_gets_the_window_and_the_model_only_for_explainability() -> None:
     arguments = JobArguments(
         stage_config="s3://bucket-a/export.json",
         capture="s3://bucket-a/capture",
@@ -107,13 +107,14 @@ def test_the_run_command_gets_the_window_and_the_model_only_for_explainability()
         model="s3://bucket-a/model.tar.gz",
     )
     window = TimeWindow(at(2026, 7, 29, 13), at(2026, 7, 29, 14))
-    argv = run_arguments(arguments, window, (DQ, EXPL))
-    assert argv[:2] == ["run", "--stage-config"]
-    assert argv[argv.index("--start") + 1 : argv.index("--start") + 4] == [
-        "2026-07-29T13:00:00Z", "--end", "2026-07-29T14:00:00Z",
-    ]  # fmt: skip
-    assert argv[argv.index("--model") + 1] == "s3://bucket-a/model.tar.gz"
-    assert "--model" not in run_arguments(arguments, window, (DQ,))
+    options = run_options(arguments, window, (DQ, EXPL))
+    assert (options.window, options.monitors, options.output) == (
+        window, (DQ, EXPL), "/opt/ml/processing/output",
+    )  # fmt: skip
+    assert (options.capture, options.variant) == ("s3://bucket-a/capture", "AllTraffic")
+    assert options.explainer is not None
+    assert options.explainer.model == "s3://bucket-a/model.tar.gz"
+    assert run_options(arguments, window, (DQ,)).explainer is None
 
 
 def test_the_exit_message_leads_with_the_worst_status() -> None:

@@ -9,7 +9,6 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from pipelines.deploy.monitors import MonitorType
 from pipelines.monitoring.bias.metrics import Stage
 from pipelines.monitoring.model_quality.statistics import ProblemType
 from pipelines.monitoring.report.results import (
@@ -29,6 +28,7 @@ from pipelines.monitoring.report.results import (
     Origin,
     Violation,
 )
+from pipelines.monitors import MonitorType
 from pipelines.processing.metrics import CLARIFY_INFINITY, MetricKind, execution_metrics, namespace, publish
 
 WHEN = datetime(2026, 7, 29, 14, tzinfo=UTC)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipelines.deploy.monitors import MonitorType
 from pipelines.deploy.processing import (
+    TEMPLATE_MONITORS,
     group_parameters,
     processing_problems,
     s3_read_arns,
@@ -15,7 +15,7 @@ from pipelines.deploy.processing import (
 )
 from pipelines.deploy.schedule_rules import ScheduleRuleError, parse_schedule
 
-DQ, MQ, BIAS, EXPL = MonitorType
+DQ, MQ, BIAS, EXPL = TEMPLATE_MONITORS
 
 
 def hours(*values: int) -> list[datetime]:
@@ -44,7 +44,7 @@ def test_monitors_with_the_same_expression_share_one_schedule_led_by_the_first()
     schedules = {
         m: parse_schedule(e)
         for m, e in zip(
-            MonitorType,
+            TEMPLATE_MONITORS,
             ["cron(0 * ? * * *)", "cron(0  * ? * * *)", "cron(0 2 ? * * *)", "cron(0 * ? * * *)"],
             strict=True,
         )
@@ -76,12 +76,12 @@ def test_the_lead_names_its_group_and_the_others_get_no_schedule_of_their_own() 
 
 
 def test_the_shipped_prod_schedules_are_valid_for_processing() -> None:
-    assert processing_problems("prod.json", stage(), list(MonitorType)) == []
+    assert processing_problems("prod.json", stage(), list(TEMPLATE_MONITORS)) == []
 
 
 def test_a_group_whose_runtimes_outlast_its_interval_is_refused_with_the_sum_and_the_limit() -> None:
     (problem,) = processing_problems(
-        "prod.json", stage(DataQualityMaxRuntimeInSeconds="3600"), list(MonitorType)
+        "prod.json", stage(DataQualityMaxRuntimeInSeconds="3600"), list(TEMPLATE_MONITORS)
     )
     assert problem == (
         "prod.json: DataQualityMaxRuntimeInSeconds + ModelQualityMaxRuntimeInSeconds is 5400 s: the "
@@ -94,7 +94,7 @@ def test_model_monitors_caps_do_not_apply_a_daily_model_quality_job_may_run_hour
     values = stage(
         ModelQualityScheduleExpression="cron(0 4 ? * * *)", ModelQualityMaxRuntimeInSeconds="14400"
     )
-    assert processing_problems("prod.json", values, list(MonitorType)) == []
+    assert processing_problems("prod.json", values, list(TEMPLATE_MONITORS)) == []
 
 
 def test_a_minute_after_the_hour_is_allowed_for_processing_only() -> None:

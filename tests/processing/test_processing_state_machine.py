@@ -131,7 +131,7 @@ def test_the_job_is_requested_with_the_image_code_wheelhouse_command_role_and_ou
     assert len(request["ProcessingJobName"]) <= 63
     assert request["AppSpecification"]["ImageUri"] == IMAGE
     assert request["AppSpecification"]["ContainerEntrypoint"] == [
-        "python3", "/opt/ml/processing/input/code/pipelines/processing/bootstrap.py",
+        "python3", "/opt/ml/processing/input/code/pipelines/container/bootstrap.py",
     ]  # fmt: skip
     arguments = request["AppSpecification"]["ContainerArguments"]
     job = dict(

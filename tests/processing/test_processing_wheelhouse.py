@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from paths import REPO_ROOT
 
-from pipelines.processing import image
-from pipelines.processing.wheelhouse import (
+from pipelines.container import image
+from pipelines.container.wheelhouse import (
     WheelhouseError,
     build,
     download_command,
@@ -23,7 +23,7 @@ from pipelines.processing.wheelhouse import (
 )
 
 JOB_REQUIREMENTS = REPO_ROOT / "requirements-job.txt"
-BOOTSTRAP = REPO_ROOT / "pipelines" / "processing" / "bootstrap.py"
+BOOTSTRAP = REPO_ROOT / "pipelines" / "container" / "bootstrap.py"
 
 
 def uv_resolves(

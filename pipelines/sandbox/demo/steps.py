@@ -11,7 +11,6 @@ from typing import Any, TextIO
 from pipelines.aws import client
 from pipelines.deploy.flow import ground_truth_default
 from pipelines.deploy.stage_config import END_OFFSET, START_OFFSET
-from pipelines.monitoring.execution import StageExport
 from pipelines.sandbox.baselines import monitoring_baselines
 from pipelines.sandbox.build import (
     BuildInputs,
@@ -36,6 +35,7 @@ from pipelines.sandbox.monitoring_runs import (
 from pipelines.sandbox.progress import Progress
 from pipelines.sandbox.serving import CaptureBuffering, serve_world
 from pipelines.sandbox.world import BUILD_STEPS, BucketKind, Stage, World, WorldSettings, build_world
+from pipelines.stage_export import StageExport
 from pipelines.storage import Storage
 
 DEMO_STEPS = 1 + BUILD_STEPS + 1 + 1 + len(Stage) + 5
@@ -160,16 +160,15 @@ def monitor_prod(
     runs = plan_monitor_runs([item.hour for item in traffic], start_offset, end_offset)
     log = options.output / MONITORING_LOG
     log.write_text("")
+    storage = Storage(sandbox.clients.s3)
     with progress.step(f"Run the portable monitors on {prod.endpoint_name}'s two hours, as deployed"):
-        run_monitors(runs, stage, log)
-        hours = outcomes(
-            Storage(sandbox.clients.s3), stage, runs, [item.hour for item in traffic if item.drifted]
-        )
+        run_monitors(runs, stage, log, storage)
+        hours = outcomes(storage, stage, runs, [item.hour for item in traffic if item.drifted])
         for line in render_outcomes(hours):
             progress.note(line.removeprefix("  "))
     html = options.output / MONITORING_REPORT
     with progress.step("Report the monitors' results (terminal text in the log, HTML)"):
-        root = render_report(stage, html, log)
+        root = render_report(stage, html, log, storage)
         progress.note(f"{root} -> {html}")
     return {
         "stage_config": str(export_file),

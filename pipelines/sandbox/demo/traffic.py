@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from transaction_scoring import contract, s3_objects, store
 
@@ -29,6 +29,9 @@ from pipelines.sandbox.progress import Progress
 from pipelines.sandbox.world import BucketKind, Stage, World
 from pipelines.storage import Storage
 from pipelines.timewindow import HOUR, floor_hour, format_utc, hour_partition
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 # The traffic hours: 13:00-14:00 UTC, a daytime hour, whatever the time the demo runs (an hour's fraud, and
 # so how well the model does, depends on the time of day). A day apart, so that the one-day window of prod's
@@ -116,7 +119,7 @@ def score_streams(
     return summary
 
 
-def _table_contents(dynamodb: Any, table: str) -> tuple[int, list[dict[str, Any]]]:
+def _table_contents(dynamodb: DynamoDBClient, table: str) -> tuple[int, list[dict[str, Any]]]:
     items: list[dict[str, Any]] = []
     for page in dynamodb.get_paginator("scan").paginate(TableName=table):
         items += [store.from_dynamodb(raw) for raw in page["Items"]]

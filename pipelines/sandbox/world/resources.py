@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from transaction_scoring import contract, store
 
@@ -21,8 +21,16 @@ from pipelines.sandbox.world.settings import (
     WorldSettings,
 )
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_kms import KMSClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sagemaker import SageMakerClient
+    from mypy_boto3_sagemaker.type_defs import DataCaptureConfigTypeDef, ProductionVariantTypeDef
+
 VARIANT_NAME = "AllTraffic"
-INSTANCE_TYPE = "ml.m5.large"
+INSTANCE_TYPE: Final = "ml.m5.large"
 APPROVED = "Approved"  # a package's ModelApprovalStatus that deploys
 
 
@@ -38,7 +46,7 @@ class RegisteredBaselines:
     model_metrics: Mapping[str, Any] | None = None
 
 
-def create_kms_key(kms: Any, settings: WorldSettings) -> str:
+def create_kms_key(kms: KMSClient, settings: WorldSettings) -> str:
     key = kms.create_key(
         Description=f"{settings.project_name} sandbox: buckets, data capture and monitor outputs",
         Tags=[{"TagKey": "sagemaker:project-name", "TagValue": settings.project_name}],
@@ -47,10 +55,12 @@ def create_kms_key(kms: Any, settings: WorldSettings) -> str:
     return str(key["Arn"])
 
 
-def create_bucket(s3: Any, bucket: str, region: str, kms_key_arn: str | None = None) -> None:
+def create_bucket(s3: S3Client, bucket: str, region: str, kms_key_arn: str | None = None) -> None:
     """A private bucket, encrypted with ``kms_key_arn`` by default (without one: S3's own SSE-S3)."""
     # us-east-1 takes no LocationConstraint (and refuses one that names it).
-    location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    location: dict[str, Any] = (
+        {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    )
     s3.create_bucket(Bucket=bucket, **location)
     if kms_key_arn is not None:
         _encrypt_by_default(s3, bucket, kms_key_arn)
@@ -65,7 +75,7 @@ def create_bucket(s3: Any, bucket: str, region: str, kms_key_arn: str | None = N
     )
 
 
-def _encrypt_by_default(s3: Any, bucket: str, kms_key_arn: str) -> None:
+def _encrypt_by_default(s3: S3Client, bucket: str, kms_key_arn: str) -> None:
     s3.put_bucket_encryption(
         Bucket=bucket,
         ServerSideEncryptionConfiguration={
@@ -82,10 +92,12 @@ def _encrypt_by_default(s3: Any, bucket: str, kms_key_arn: str) -> None:
     )
 
 
-def create_predictions_table(dynamodb: Any, table_name: str, kms_key_arn: str | None = None) -> None:
+def create_predictions_table(
+    dynamodb: DynamoDBClient, table_name: str, kms_key_arn: str | None = None
+) -> None:
     """The table ``lambda/template.yml`` creates: key ``TransactionID``, on demand, KMS (when a key is
     given; else DynamoDB's own encryption), TTL on leases."""
-    encryption = (
+    encryption: dict[str, Any] = (
         {}
         if kms_key_arn is None
         else {"SSESpecification": {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": kms_key_arn}}
@@ -103,7 +115,7 @@ def create_predictions_table(dynamodb: Any, table_name: str, kms_key_arn: str | 
     )
 
 
-def create_role(iam: Any, name: str, settings: WorldSettings, kms_key_arn: str, purpose: str) -> str:
+def create_role(iam: IAMClient, name: str, settings: WorldSettings, kms_key_arn: str, purpose: str) -> str:
     """A role SageMaker can assume, allowed to use the project's buckets and KMS key."""
     trust = {
         "Version": "2012-10-17",
@@ -136,7 +148,7 @@ def create_role(iam: Any, name: str, settings: WorldSettings, kms_key_arn: str, 
     return str(role["Arn"])
 
 
-def create_package_group(sagemaker: Any, settings: WorldSettings) -> None:
+def create_package_group(sagemaker: SageMakerClient, settings: WorldSettings) -> None:
     sagemaker.create_model_package_group(
         ModelPackageGroupName=settings.package_group,
         ModelPackageGroupDescription=f"{settings.project_name}: fraud models (sandbox)",
@@ -144,7 +156,7 @@ def create_package_group(sagemaker: Any, settings: WorldSettings) -> None:
 
 
 def register_package(
-    sagemaker: Any,
+    sagemaker: SageMakerClient,
     settings: WorldSettings,
     *,
     artifact_uri: str,
@@ -174,7 +186,7 @@ def register_package(
 
 
 def create_model(
-    sagemaker: Any,
+    sagemaker: SageMakerClient,
     settings: WorldSettings,
     *,
     model_name: str,
@@ -212,25 +224,24 @@ def data_capture_config(settings: WorldSettings, kms_key_arn: str | None = None)
 
 
 def create_endpoint(
-    sagemaker: Any,
+    sagemaker: SageMakerClient,
     names: DeploymentNames,
     stage: Stage,
     capture_config: Mapping[str, Any],
     kms_key_arn: str | None = None,
 ) -> None:
     """The endpoint config (one variant, data capture) and the endpoint of one stage."""
-    encryption = {} if kms_key_arn is None else {"KmsKeyId": kms_key_arn}
+    encryption: dict[str, Any] = {} if kms_key_arn is None else {"KmsKeyId": kms_key_arn}
+    variant: ProductionVariantTypeDef = {
+        "VariantName": VARIANT_NAME,
+        "ModelName": names.model,
+        "InitialInstanceCount": 1,
+        "InstanceType": INSTANCE_TYPE,
+    }
     sagemaker.create_endpoint_config(
         EndpointConfigName=names.endpoint_config,
-        ProductionVariants=[
-            {
-                "VariantName": VARIANT_NAME,
-                "ModelName": names.model,
-                "InitialInstanceCount": 1,
-                "InstanceType": INSTANCE_TYPE,
-            }
-        ],
-        DataCaptureConfig=dict(capture_config),
+        ProductionVariants=[variant],
+        DataCaptureConfig=cast("DataCaptureConfigTypeDef", dict(capture_config)),
         **encryption,
     )
     sagemaker.create_endpoint(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
@@ -20,6 +20,13 @@ from pipelines.sandbox.world.settings import (
 )
 from pipelines.storage import Storage
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_kms import KMSClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sagemaker import SageMakerClient
+
 
 class BaselineFactory(Protocol):
     """Makes a model version's baselines from labelled held-out data (raw columns and label), writes them
@@ -34,17 +41,23 @@ class BaselineFactory(Protocol):
 class AwsClients:
     """The boto3 clients the world is built with (``create`` uses ``pipelines.aws.client``)."""
 
-    s3: Any
-    sagemaker: Any
-    iam: Any
-    kms: Any
-    dynamodb: Any
+    s3: S3Client
+    sagemaker: SageMakerClient
+    iam: IAMClient
+    kms: KMSClient
+    dynamodb: DynamoDBClient
 
     @classmethod
     def create(cls, aws_session: Any = None) -> AwsClients:
         from pipelines.aws import client
 
-        return cls(*(client(name, aws_session) for name in ("s3", "sagemaker", "iam", "kms", "dynamodb")))
+        return cls(
+            client("s3", aws_session),
+            client("sagemaker", aws_session),
+            client("iam", aws_session),
+            client("kms", aws_session),
+            client("dynamodb", aws_session),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 ``build_section(series, baselines) -> SeriesSection`` in ``data_quality``, ``model_quality``, ``bias`` and
 ``explainability`` reads the schedule's executions (oldest first) and the baselines they were checked
 against, and returns what the renderers show (``pipelines.monitoring.report.views``). ``common`` holds what
-they share.
+they share; ``violations`` serves any other registered monitor.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pipelines.monitoring.report.results import Baselines, MonitorType
-from pipelines.monitoring.report.sections import bias, data_quality, explainability, model_quality
+from pipelines.monitoring.report.sections import bias, data_quality, explainability, model_quality, violations
 from pipelines.monitoring.report.views import Series, SeriesSection
 
 SectionBuilder = Callable[[Series, Baselines], SeriesSection]
@@ -25,5 +25,5 @@ BUILDERS: dict[MonitorType, SectionBuilder] = {
 
 
 def build_section(series: Series, baselines: Baselines) -> SeriesSection:
-    """The views for one schedule, by its monitor type."""
-    return BUILDERS[series.monitor](series, baselines)
+    """The views for one schedule, by its monitor type (any other monitor: its violations)."""
+    return BUILDERS.get(series.monitor, violations.build_section)(series, baselines)

@@ -2,7 +2,7 @@
 
 SageMaker runs (``ContainerEntrypoint`` + ``ContainerArguments`` of the state machine's CreateProcessingJob)::
 
-    python3 /opt/ml/processing/input/code/pipelines/processing/bootstrap.py --wheelhouse DIR --packages DIR
+    python3 /opt/ml/processing/input/code/pipelines/container/bootstrap.py --wheelhouse DIR --packages DIR
         --exit-message FILE -- <arguments of pipelines.processing.job>
 
 in the prebuilt image, which has neither our code on its path nor our dependencies. So, with the standard
@@ -31,7 +31,7 @@ CODE_ROOT = Path(__file__).resolve().parents[2]
 if str(CODE_ROOT) not in sys.path:  # run as a script: make ``pipelines`` importable (stdlib modules only)
     sys.path.insert(0, str(CODE_ROOT))
 
-from pipelines.processing.wheelhouse import (  # noqa: E402
+from pipelines.container.wheelhouse import (  # noqa: E402
     REQUIREMENTS_FILE,
     WheelhouseError,
     missing_requirements,

@@ -5,7 +5,7 @@ installs them from wheels that CodeBuild downloaded once per build, with ``pip i
 never waits on PyPI, and every job runs exactly the versions the tests ran (``requirements-job.txt`` is pinned
 by ``make lock`` with ``requirements.txt`` as constraints).
 
-``python -m pipelines.processing.wheelhouse --output wheelhouse`` (buildspec.yml's pre_build phase) runs
+``python -m pipelines.container.wheelhouse --output wheelhouse`` (buildspec.yml's pre_build phase) runs
 ``pip download --only-binary=:all: --platform ... --python-version 3.12 --implementation cp --no-deps`` for
 the pinned requirements and writes next to them ``requirements.txt`` and ``wheelhouse.json`` (the Python
 and platforms it was built for, and its wheels). ``--requirements-only`` writes the two files without wheels:
@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 
-from pipelines.processing import image
+from pipelines.container import image
 
 REQUIREMENTS_FILE = "requirements.txt"
 MANIFEST_FILE = "wheelhouse.json"
@@ -118,7 +118,7 @@ def read_manifest(folder: Path) -> dict[str, object]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise WheelhouseError(
-            f"{path}: no such file: build the wheelhouse with `python -m pipelines.processing.wheelhouse "
+            f"{path}: no such file: build the wheelhouse with `python -m pipelines.container.wheelhouse "
             f"--output {folder}`"
         ) from None
     except json.JSONDecodeError as exc:
@@ -143,7 +143,7 @@ def build(output: Path, requirements: Path, *, with_wheels: bool = True) -> Path
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m pipelines.processing.wheelhouse",
+        prog="python -m pipelines.container.wheelhouse",
         description="Download the Processing job's pinned dependencies as wheels for its image.",
     )
     parser.add_argument("--output", type=Path, required=True, help="Folder for the wheels (created).")
