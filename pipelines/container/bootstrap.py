@@ -53,22 +53,19 @@ def install(wheelhouse: Path, packages: Path) -> list[str]:
     pins = parse_requirements(requirements.read_text(encoding="utf-8"), where=str(requirements))
     missing = missing_requirements(pins)
     if missing:
-        command = [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-index",
-            "--no-deps",
-            "--find-links",
-            str(wheelhouse),
-            "--target",
-            str(packages),
-            *missing,
-        ]
-        subprocess.run(command, check=True)
+        subprocess.run(install_command(wheelhouse, packages, missing), check=True)
     return missing
+
+
+def install_command(
+    wheelhouse: Path, packages: Path, requirements: Sequence[str], python: str = sys.executable
+) -> list[str]:
+    """pip from the wheelhouse alone (no index, no dependency resolution: the pins are complete) into
+    ``packages``, leaving the image's own packages as they are."""
+    return [
+        python, "-m", "pip", "install", "--quiet", "--no-index", "--no-deps",
+        "--find-links", str(wheelhouse), "--target", str(packages), *requirements,
+    ]  # fmt: skip
 
 
 def job_environment(packages: Path) -> dict[str, str]:

@@ -141,7 +141,7 @@ def build(output: Path, requirements: Path, *, with_wheels: bool = True) -> Path
     return write_manifest(output, requirements)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pipelines.container.wheelhouse",
         description="Download the Processing job's pinned dependencies as wheels for its image.",
@@ -155,7 +155,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="Write requirements.txt and wheelhouse.json, no wheels (for an interpreter that has the pins).",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         manifest = build(args.output, args.requirements, with_wheels=not args.requirements_only)
     except (WheelhouseError, FileNotFoundError) as error:

@@ -1,9 +1,8 @@
 """The two monitoring backends a stage can deploy, and the choice between them.
 
 - ``ModelMonitor``: SageMaker Model Monitor's job definitions and monitoring schedules (the template's
-  original resources). AWS closed Model Monitor and Clarify processing jobs to new customers on 2026-07-30
-  (https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-availability-change.html): an account
-  created since cannot create these resources.
+  original resources). AWS closed Model Monitor and Clarify processing jobs to new customers on 2026-07-30:
+  an account created since cannot create these resources.
 - ``Processing``: our portable monitors as SageMaker Processing jobs (open to every account), started by
   EventBridge Scheduler through a Step Functions state machine (``pipelines.deploy.processing``,
   ``pipelines.processing``).

@@ -35,7 +35,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,7 +56,7 @@ from pipelines.monitoring.run_settings import ExplainerSpec, RunOptions
 from pipelines.monitoring.settings_resolution import resolve_run_settings
 from pipelines.monitors import MONITORS, MonitorType
 from pipelines.processing.metrics import DEFAULT_NAMESPACE_PREFIX, Metric, execution_metrics, publish
-from pipelines.setting_names import shown_problems
+from pipelines.setting_names import show, shown_problems
 from pipelines.stage_export import StageExport
 from pipelines.storage import Storage
 from pipelines.timewindow import TimeWindow, floor_hour, format_utc, parse_utc
@@ -67,6 +67,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MESSAGE_LIMIT = 1024  # DescribeProcessingJob keeps the first 1 KB of the message file
+REASON_LIMIT = 300  # of one failed monitor's reason in the message: the others' statuses must fit too
 # The order in which statuses lead the exit message (the state machine matches its first word).
 _SEVERITY = (
     ExecutionStatus.FAILED,
@@ -149,13 +150,23 @@ def run_options(arguments: JobArguments, window: TimeWindow, monitors: Sequence[
     )
 
 
-def exit_message(statuses: Mapping[str, ExecutionStatus], problems: Sequence[str] = ()) -> str:
-    """``{worst status}: {schedule} {status}; ...`` (problems after), at most 1 KB."""
+def exit_message(
+    statuses: Mapping[str, ExecutionStatus],
+    problems: Sequence[str] = (),
+    reasons: Mapping[str, str] | None = None,
+) -> str:
+    """``{worst status}: {schedule} {status} ({reason}); ...`` (problems after), at most 1 KB; a reason is
+    given for the schedules that failed or were skipped (``summary.json``'s, as Model Monitor's
+    FailureReason)."""
     ranked = sorted(statuses.items(), key=lambda item: (_SEVERITY.index(item[1]), item[0]))
     worst = ExecutionStatus.FAILED if problems or not ranked else ranked[0][1]
     if worst is ExecutionStatus.SKIPPED:
         worst = ExecutionStatus.FAILED
-    parts = [f"{schedule} {status.value}" for schedule, status in ranked] + list(problems)
+    reasons = reasons or {}
+    parts = [
+        f"{schedule} {status.value}" + (f" ({reasons[schedule]})" if reasons.get(schedule) else "")
+        for schedule, status in ranked
+    ] + list(problems)
     text = f"{worst.value}: {'; '.join(parts) if parts else 'no monitor ran'}"
     return text.encode("utf-8")[:MESSAGE_LIMIT].decode("utf-8", "ignore")
 
@@ -180,7 +191,7 @@ def run_monitors(arguments: JobArguments, export: StageExport, storage: Storage)
         except UserError as error:
             problems += shown_problems(error)
             continue
-        problems += result.user_errors
+        problems += [show(problem) for problem in result.user_errors]
     return problems
 
 
@@ -188,28 +199,38 @@ def _no_endpoint() -> Any:
     raise AssertionError("the job explains the model of --model, never an endpoint")
 
 
-def collect_metrics(
-    storage: Storage, output: str, scheduled_hours: set[datetime]
-) -> tuple[dict[str, ExecutionStatus], list[Metric]]:
-    """Each execution's status, and its metrics, from the result files this job wrote."""
+@dataclass(frozen=True, slots=True)
+class JobResults:
+    """What the job's executions say: status per schedule, why those that failed did, their metrics."""
+
+    statuses: dict[str, ExecutionStatus] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+    metrics: list[Metric] = field(default_factory=list)
+
+
+def collect_results(storage: Storage, output: str, scheduled_hours: set[datetime]) -> JobResults:
+    """Each execution's status (and reason), and its metrics, from the result files this job wrote."""
     try:
         report = load_report(output, storage=storage)
     except NoResultsFound:
-        return {}, []
-    statuses: dict[str, ExecutionStatus] = {}
-    metrics: list[Metric] = []
+        return JobResults()
+    results = JobResults()
     for section in report.sections:
         for execution in section.series.executions:
             if execution.when not in scheduled_hours:
                 continue
-            statuses[execution.schedule] = execution.status
-            metrics += execution_metrics(
-                execution,
-                section.baselines,
-                execution.when,
-                emit_data_metrics=_emits_data_metrics(storage, execution),
+            results.statuses[execution.schedule] = execution.status
+            if execution.reason and execution.status in (ExecutionStatus.FAILED, ExecutionStatus.SKIPPED):
+                results.reasons[execution.schedule] = execution.reason[:REASON_LIMIT]
+            results.metrics.extend(
+                execution_metrics(
+                    execution,
+                    section.baselines,
+                    execution.when,
+                    emit_data_metrics=_emits_data_metrics(storage, execution),
+                )
             )
-    return statuses, metrics
+    return results
 
 
 def _emits_data_metrics(storage: Storage, execution: Execution) -> bool:
@@ -231,16 +252,16 @@ def run_job(arguments: JobArguments, storage: Storage, cloudwatch: CloudWatchCli
         _write_message(arguments.exit_message, exit_message({}, error.problems))
         raise
     windows = execution_windows(export, arguments.monitors, arguments.scheduled_time, arguments.window_start)
-    statuses, metrics = collect_metrics(storage, arguments.output, {window.end for window in windows})
+    results = collect_results(storage, arguments.output, {window.end for window in windows})
     try:
-        published = publish(cloudwatch, arguments.metrics_namespace, metrics)
+        published = publish(cloudwatch, arguments.metrics_namespace, results.metrics)
         log.info("%d metrics published under %s/Endpoints/", published, arguments.metrics_namespace)
     except (ClientError, BotoCoreError) as error:
         problems.append(f"CloudWatch metrics not published: {error}")
-    message = exit_message(statuses, problems)
+    message = exit_message(results.statuses, problems, results.reasons)
     _write_message(arguments.exit_message, message)
     print(message, flush=True)
-    if problems and not statuses:  # nothing ran: a settings problem (the job fails, exit status 2)
+    if problems and not results.statuses:  # nothing ran: a settings problem (the job fails, exit status 2)
         raise JobSettingsError(problems)
     return 0
 

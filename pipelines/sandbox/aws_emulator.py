@@ -13,6 +13,7 @@ through ``MOTO_PORT`` (set in ``environment``).
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import logging
@@ -193,10 +194,18 @@ class _ObservedApp:
             return start_response(status_line, headers, *args)
 
         answer = b"".join(self.app(environ, recording_start_response))
-        try:
-            request = json.loads(body or b"{}")
-        except json.JSONDecodeError:
-            request = {}
+        request = _json_body(body, environ.get("HTTP_CONTENT_ENCODING", ""))
         for observer in self.observers:
             observer(target, request, status[0] if status else 0)
         return [answer]
+
+
+def _json_body(body: bytes, encoding: str) -> dict[str, Any]:
+    """A JSON-protocol request's body; botocore gzips some (CloudWatch's PutMetricData). Not JSON: {}."""
+    if "gzip" in encoding:
+        body = gzip.decompress(body)
+    try:
+        document = json.loads(body or b"{}")
+    except ValueError:  # not JSON (or not UTF-8): nothing an observer looks for
+        return {}
+    return document if isinstance(document, dict) else {}

@@ -24,6 +24,8 @@ without running anything. So, here:
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import logging
 import os
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
     from mypy_boto3_scheduler.type_defs import TargetTypeDef
+    from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_stepfunctions import SFNClient
 
@@ -172,7 +175,8 @@ def render_template(body: str, parameters: Mapping[str, str]) -> dict[str, Any]:
     from cloud_radar.cf.unit import Template
 
     document = yaml.load(dump_yaml(load_yaml(body)), Loader=yaml.FullLoader)
-    return dict(Template(document).render(dict(parameters)))
+    with contextlib.redirect_stdout(io.StringIO()):  # cloud-radar prints the template object it renders
+        return dict(Template(document).render(dict(parameters)))
 
 
 def template_document(body: str) -> dict[str, Any]:
@@ -360,6 +364,21 @@ class LocalProcessing:
             data = path.read_bytes()
             content_type = "application/json" if path.suffix == ".json" else "application/octet-stream"
             storage.write_bytes(str(base.join(path.relative_to(source).as_posix())), data, content_type)
+
+
+# -- SNS -----------------------------------------------------------------------------------------------------
+def alert_queue(sqs: SQSClient, sns: SNSClient, topic_arn: str, name: str) -> str:
+    """An SQS queue subscribed to the alert topic (where a person's email would be); its URL."""
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
+    return url
+
+
+def received_alerts(sqs: SQSClient, queue_url: str) -> list[dict[str, Any]]:
+    """The SNS notifications the queue holds (``Message`` is what the state machine published)."""
+    received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
+    return [json.loads(message["Body"]) for message in received.get("Messages", [])]
 
 
 def json_input(document: Mapping[str, Any]) -> str:

@@ -12,7 +12,12 @@ import pytest
 from processing_stack import BUCKET, DeployedStack, deploy_stack, stage_parameters
 
 from pipelines.sandbox.aws_emulator import AwsEmulator
-from pipelines.sandbox.processing_backend import LocalProcessing, activate_state_machine
+from pipelines.sandbox.processing_backend import (
+    LocalProcessing,
+    activate_state_machine,
+    alert_queue,
+    received_alerts,
+)
 
 SERVICES = (
     "cloudformation",
@@ -60,10 +65,7 @@ class StateMachineWorld:
 
     def alerts(self) -> list[dict[str, Any]]:
         """The SNS notifications the queue subscribed to the alert topic received."""
-        import json
-
-        received = self.clients.sqs.receive_message(QueueUrl=self.alerts_queue_url, MaxNumberOfMessages=10)
-        return [json.loads(m["Body"]) for m in received.get("Messages", [])]
+        return received_alerts(self.clients.sqs, self.alerts_queue_url)
 
 
 @pytest.fixture
@@ -74,11 +76,7 @@ def state_machine_world(
     the processing stand-in (tests set ``processing.runner`` to decide each job's outcome)."""
     clients.s3.create_bucket(Bucket=BUCKET)
     stack = deploy_stack(clients, stage_parameters())
-    queue_url = clients.sqs.create_queue(QueueName="alerts")["QueueUrl"]
-    queue_arn = clients.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
-    clients.sns.subscribe(TopicArn=stack.topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    queue_url = alert_queue(clients.sqs, clients.sns, stack.topic_arn, "alerts")
     arn = activate_state_machine(aws_emulator, clients.stepfunctions, stack.state_machine_arn)
     processing = LocalProcessing(aws_emulator, clients.s3, tmp_path / "jobs", aws_emulator.region).start()
     try:

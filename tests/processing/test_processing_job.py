@@ -128,6 +128,18 @@ def test_the_exit_message_leads_with_the_worst_status() -> None:
     assert exit_message({"fraud-prod-DataQuality": ExecutionStatus.COMPLETED}).startswith("Completed: ")
 
 
+def test_the_exit_message_says_why_a_monitor_failed() -> None:
+    statuses = {
+        "fraud-prod-DataQuality": ExecutionStatus.COMPLETED,
+        "fraud-prod-ModelQuality": ExecutionStatus.FAILED,
+    }
+    reasons = {"fraud-prod-ModelQuality": "Job inputs had no data: no captured records"}
+    assert exit_message(statuses, reasons=reasons) == (
+        "Failed: fraud-prod-ModelQuality Failed (Job inputs had no data: no captured records); "
+        "fraud-prod-DataQuality Completed"
+    )
+
+
 def test_problems_make_the_message_a_failure_and_it_fits_in_one_kilobyte() -> None:
     message = exit_message({"s": ExecutionStatus.COMPLETED}, ["x" * 2000])
     assert message.startswith("Failed: s Completed; xxx")
