@@ -40,8 +40,11 @@ import polars as pl
 from transaction_scoring.contract import PROBABILITY_THRESHOLD_PCT
 
 from pipelines.monitoring.baseline_dataset import BaselineDataset, read_dataset
+from pipelines.monitoring.baseline_warnings import dataset_warnings
 from pipelines.monitoring.bias import BiasAnalysisConfig
+from pipelines.monitoring.capture_reader import METADATA_COLUMNS
 from pipelines.monitoring.clarify_predictor import predictor_problems
+from pipelines.monitoring.data_quality.profile import METADATA_PREFIX
 from pipelines.monitoring.explainability.monitor import DEFAULT_BACKGROUND_ROWS, records_predictor
 from pipelines.monitoring.hooks import hooks_of
 from pipelines.monitoring.model_quality import ProblemType, with_model_predictions
@@ -103,6 +106,8 @@ class BaselineOptions:
     # Written into both Clarify configs (a bias config that has its own is kept as it is); None: none.
     predictor: Mapping[str, Any] | None = None
     predictor_where: str = "predictor"
+    # Warnings about the dataset (``baseline_warnings``) become errors, before anything is written.
+    strict: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +119,7 @@ class BaselineSet:
     rows: int
     written: Mapping[MonitorType, tuple[str, ...]] = field(default_factory=dict)
     skipped: Mapping[MonitorType, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()  # what the dataset says that the files would not (``baseline_warnings``)
 
     @property
     def model_metrics(self) -> dict[str, Any]:
@@ -202,8 +208,19 @@ def make_baselines(
         ],
         data.where,
     )
+    problems += [
+        f"{data.where}: column {name!r}: names starting with '{METADATA_PREFIX}' are reserved for the "
+        f"monitors' own columns ({', '.join(METADATA_COLUMNS[:2])}, ...); rename it"
+        for name in data.columns()
+        if name.startswith(METADATA_PREFIX)
+    ]
     if problems:
         raise BaselineInputError(problems)
+    warnings = dataset_warnings(
+        data.text_parts(), [c for c in data.columns() if c not in options.exclude], not_inputs
+    )
+    if warnings and options.strict:
+        raise BaselineInputError([*warnings, f"(warnings are errors with {setting('strict')})"])
 
     scored: list[pl.DataFrame] = []
 
@@ -242,6 +259,7 @@ def make_baselines(
         rows=rows,
         written={m: tuple(files.values()) for m, files in written.items()},
         skipped=skipped,
+        warnings=tuple(warnings),
     )
 
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from pipelines.errors import UserError
-from pipelines.monitoring.data_quality.dataset import dataset_files, read_csv_text_table
+from pipelines.monitoring.baseline_warnings import TextPart
+from pipelines.monitoring.data_quality.dataset import csv_has_header, dataset_files, read_csv_text_table
 from pipelines.monitoring.tabular import read_csv_table
 from pipelines.storage import Storage
 
@@ -66,7 +67,7 @@ class BaselineDataset:
         self._has_header = has_header
         self._headers = headers
         self._frame = frame
-        self._text: list[pl.DataFrame] | None = None
+        self._text: list[TextPart] | None = None
         self._typed: pl.DataFrame | None = None
 
     @property
@@ -83,14 +84,19 @@ class BaselineDataset:
 
     def text_tables(self) -> list[pl.DataFrame]:
         """Every file with all cells as text (the analyzer's view)."""
+        return [part.table for part in self.text_parts()]
+
+    def text_parts(self) -> list[TextPart]:
+        """``text_tables`` with the file each came from and the file line of its first row (for messages)."""
         if self._frame is not None:
-            return [self._frame]
+            return [TextPart(self._frame, "the table", 1)]
         if self._text is None:
             self._text = []
             for path in self.files:
                 data = self._storage.read_bytes(path)
-                table = read_csv_text_table(data, path, header=self._header_present(data))
-                self._text.append(self._named(table, path))
+                header = csv_has_header(data, self._header_present(data))
+                table = read_csv_text_table(data, path, header=header)
+                self._text.append(TextPart(self._named(table, path), path, 2 if header else 1))
         return self._text
 
     def typed(self) -> pl.DataFrame:

@@ -103,6 +103,7 @@ class WindowData:
             "records": self.report.records,
             "unreadable_lines": self.report.unreadable_lines,
             "response_problems": len(self.report.response_problems),
+            "duplicate_requests": self.report.duplicate_requests,
         }
         if self.merge is not None:
             counts.update(self.merge.as_json())
@@ -111,6 +112,8 @@ class WindowData:
     def problems(self) -> list[str]:
         found = [str(p) for p in self.report.unreadable[:MAX_INPUT_PROBLEMS]]
         found += [str(p) for p in self.report.response_problems[: MAX_INPUT_PROBLEMS - len(found)]]
+        for more in (self.report.duplicates, self.report.left_out_fields):
+            found += [str(p) for p in more[: max(0, MAX_INPUT_PROBLEMS - len(found))]]
         if self.labels is not None:
             found += self.labels.problems[: max(0, MAX_INPUT_PROBLEMS - len(found))]
         return found

@@ -1,4 +1,5 @@
-"""What ``baseline`` and ``run`` print: a few lines per monitor (the report renders results in full).
+"""What ``baseline`` and ``run`` print: a few lines per monitor (the report renders results in full); numbers
+in violation descriptions are rounded for reading, as in the report (the files keep them in full).
 
 Shared by the command line and the sandbox's log; it reads results and names no flag.
 """
@@ -9,6 +10,7 @@ from typing import Any
 
 from pipelines.monitoring.baseline import BaselineSet
 from pipelines.monitoring.execution import ExecutionResult
+from pipelines.monitoring.report.formatting import readable
 from pipelines.monitors import MONITORS
 from pipelines.setting_names import SettingNamer, show
 
@@ -47,7 +49,7 @@ def render_execution(result: ExecutionResult) -> str:
             lines.append(f"    {summary.reason}")
         for violation in summary.violations[:MAX_SHOWN_VIOLATIONS]:
             check, description = violation.get("constraint_check_type"), violation.get("description")
-            lines.append(f"    - {check} {_subject(violation)}: {description}")
+            lines.append(f"    - {check} {_subject(violation)}: {readable(str(description))}")
         if len(summary.violations) > MAX_SHOWN_VIOLATIONS:
             more = len(summary.violations) - MAX_SHOWN_VIOLATIONS
             lines.append(f"    ... and {more} more in constraint_violations.json")

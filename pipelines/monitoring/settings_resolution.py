@@ -234,8 +234,10 @@ def _baselines(
             collect_problems(problems, lambda: baseline_files_at(storage, options.baseline or "")) or {}
         )
         if in_folder and not any(files.locations for files in in_folder.values()):
+            local_missing = not is_s3_uri(options.baseline) and not Path(options.baseline).exists()
+            found = "no such file or folder" if local_missing else "no baseline files in it"
             problems.append(
-                f"{setting(Setting.BASELINE)} {options.baseline}: no baseline files in it (expected the "
+                f"{setting(Setting.BASELINE)} {options.baseline}: {found} (expected the "
                 "layout `baseline` writes, e.g. data-quality/statistics.json, or a "
                 "drift_check_baselines.json)"
             )

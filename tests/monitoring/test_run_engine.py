@@ -142,6 +142,16 @@ def test_the_command_line_shows_the_same_problems_with_its_flags(tmp_path: Path)
     ]
 
 
+def test_a_baseline_folder_that_does_not_exist_is_named_so(tmp_path: Path) -> None:
+    options = RunOptions(capture=str(tmp_path), window=WINDOW, endpoint="e", output=str(tmp_path))
+    with pytest.raises(SettingsError) as raised:
+        resolve_run_settings(replace(options, baseline=str(tmp_path / "nothere")), None, Storage())
+    assert raised.value.shown(flag_of) == [
+        f"--baseline {tmp_path / 'nothere'}: no such file or folder (expected the layout `baseline` writes, "
+        "e.g. data-quality/statistics.json, or a drift_check_baselines.json)",
+    ]
+
+
 # -- choosing monitors -------------------------------------------------------------------------------------
 def settings_of(world: EngineWorld, tmp_path: Path, *monitors: MonitorType, **values: object) -> RunSettings:
     return resolve_run_settings(world.options(tmp_path, *monitors, **values), None, Storage()).settings

@@ -21,6 +21,7 @@ from pipelines.monitoring.capture_reader.columns import (
     RECORD_INDEX,
     REQUEST,
     ROW_SEPARATOR,
+    WHERE,
 )
 from pipelines.monitoring.capture_reader.envelopes import parse_envelopes
 from pipelines.monitoring.capture_reader.predictions import response_predictions
@@ -35,6 +36,8 @@ from pipelines.monitoring.capture_reader.types import (
 from pipelines.storage import Storage
 
 DEFAULT_BATCH_BYTES = 32 * 1024 * 1024
+MAX_REPORTED_DUPLICATES = 20  # where the first repeated requests are; all of them are counted
+_EVENT_ID_HASH_SEED = 14
 _CONTRACT_FIELDS = ResponseFields()  # frozen: one shared default
 
 
@@ -56,6 +59,7 @@ class CaptureReader:
         self._batch_bytes = batch_bytes
         self._prefetch = prefetch
         self._line_numbers: dict[str, list[int]] = {}
+        self._seen_events = pl.Series("seen", [], dtype=pl.UInt64)
         self.report = CaptureReadReport()
 
     def read(self, files: Iterable[str]) -> pl.DataFrame:
@@ -89,9 +93,10 @@ class CaptureReader:
             yield from self._records_of(group)
 
     def _records_of(self, group: list[pl.DataFrame]) -> Iterator[pl.DataFrame]:
-        requests = pl.concat(group).with_row_index(REQUEST)
-        records, unreadable = request_records(requests)
+        requests = self._first_deliveries(pl.concat(group)).with_row_index(REQUEST)
+        records, unreadable, left_out = request_records(requests)
         self.report.unreadable += self._located(unreadable)
+        self.report.left_out_fields += self._located(left_out)
         if records is None:
             return
         counts = records.group_by(REQUEST).agg(pl.len().alias("records"))
@@ -109,6 +114,32 @@ class CaptureReader:
         features = [c for c in records.columns if not c.startswith("__")]
         self.report.records += records.height
         yield records.select(*features, *METADATA_COLUMNS)
+
+    def _first_deliveries(self, requests: pl.DataFrame) -> pl.DataFrame:
+        """``requests`` without those whose eventId was already read in this window (reported, not counted).
+
+        SageMaker generates an eventId per invocation, so a second line with the same eventId is the same
+        invocation delivered twice (a copied or re-uploaded capture file), not traffic: counting it twice
+        would weigh its records twice in every monitor (docs/monitors/formats.md#data-capture). The eventIds
+        seen are kept as 64-bit hashes (8 bytes per request; a collision among 10 million requests has a
+        chance of about 3 in a million).
+        """
+        keys = requests.get_column(EVENT_ID).hash(seed=_EVENT_ID_HASH_SEED)
+        first = keys.is_first_distinct() & ~keys.is_in(self._seen_events.implode())
+        if bool(first.all()):
+            self._seen_events.append(keys)
+            return requests
+        repeated = requests.filter(~first)
+        self.report.duplicate_requests += repeated.height
+        room = max(0, MAX_REPORTED_DUPLICATES - len(self.report.duplicates))
+        self.report.duplicates += self._located(
+            [
+                (where, f"eventId {event!r} was already read in this window: this copy is left out")
+                for where, event in repeated.select(WHERE, EVENT_ID).head(room).iter_rows()
+            ]
+        )
+        self._seen_events.append(keys.filter(first))
+        return requests.filter(first)
 
     def _located(self, problems: Problems) -> list[ReadProblem]:
         return [self._problem(where, reason) for where, reason in problems]

@@ -40,24 +40,58 @@ def read_csv_batches(
         yield from table.iter_slices(batch_rows)
 
 
+def csv_has_header(data: bytes, header: bool | None = None) -> bool:
+    """``header``, or (None) whether the CSV's first row is a header (``tabular.detect_header``)."""
+    if header is not None:
+        return header
+    return detect_header(_cells(_first_line(data)), None)
+
+
+def _first_line(data: bytes) -> str:
+    return (
+        data.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", errors="replace").rstrip("\r")
+    )
+
+
 def read_csv_text_table(data: bytes, where: str, *, header: bool | None = None) -> pl.DataFrame:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    first_line = data.split(b"\n", 1)[0].decode("utf-8", errors="replace").rstrip("\r")
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    first_line = _first_line(data)
     if not first_line.strip():
         raise DatasetReadError(f"{where}: empty file or empty first line, expected CSV rows")
     first_cells = _cells(first_line)
-    has_header = detect_header(first_cells, None) if header is None else header
+    has_header = csv_has_header(data, header)
     try:
         table = pl.read_csv(io.BytesIO(data), has_header=has_header, infer_schema=False)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
         raise DatasetReadError(f"{where}: not a readable CSV ({str(exc).splitlines()[0]})") from None
     if has_header:
         names = [name.strip() for name in first_cells]  # polars would rename repeated names silently
-        if len(set(names)) != len(names) or any(not n for n in names) or len(names) != table.width:
-            raise DatasetReadError(f"{where}: header row {first_line!r} has empty or repeated column names")
+        problems = header_problems(names, where)
+        if not problems and len(names) != table.width:
+            problems = [
+                f"{where}: header row {first_line!r} has {len(names)} names for {table.width} columns"
+            ]
+        if problems:
+            raise DatasetReadError(problems)
         return table.rename(dict(zip(table.columns, names, strict=True)))
     return table.rename({c: f"_c{i}" for i, c in enumerate(table.columns)})
+
+
+def header_problems(names: list[str], where: str) -> list[str]:
+    """One line per empty or repeated column name of a header row (columns numbered from 1)."""
+    problems = [
+        f"{where}: column {index} of the header row has no name: name it (every column needs a name)"
+        for index, name in enumerate(names, start=1)
+        if not name
+    ]
+    seen: dict[str, int] = {}
+    for index, name in enumerate(names, start=1):
+        if name and name in seen:
+            problems.append(
+                f"{where}: column name {name!r} is repeated (columns {seen[name]} and {index}): rename one"
+            )
+        seen.setdefault(name, index)
+    return problems
 
 
 def _cells(line: str) -> list[str]:
