@@ -43,9 +43,9 @@ lint: setup  ## ruff, mypy, the import layering (.importlinter), cfn-lint and ch
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/cfn-lint model-monitor-template.yml processing-backend.yml lambda/template.yml
+	$(BIN)/cfn-lint model-monitor-template.yml pipelines/processing/processing-backend.yml lambda/template.yml
 	CKV_SKIP_PACKAGE_UPDATE_CHECK=true BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --quiet --compact \
-	  --skip-download --framework cloudformation -f model-monitor-template.yml -f processing-backend.yml \
+	  --skip-download --framework cloudformation -f model-monitor-template.yml -f pipelines/processing/processing-backend.yml \
 	  -f lambda/template.yml
 
 format: $(VENV)/.installed  ## apply ruff's formatting and safe fixes

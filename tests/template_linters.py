@@ -21,7 +21,7 @@ from paths import REPO_ROOT
 
 TEMPLATES = (
     REPO_ROOT / "model-monitor-template.yml",
-    REPO_ROOT / "processing-backend.yml",
+    REPO_ROOT / "pipelines/processing/processing-backend.yml",
     REPO_ROOT / "lambda" / "template.yml",
 )
 # checkov pins an old boto3, so it lives in its own virtualenv (``make setup``).

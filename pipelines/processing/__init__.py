@@ -8,5 +8,5 @@
 
 The deploy side (rules for a stage, the parameters it computes) is ``pipelines.deploy.processing``; what the
 container gets (image, wheelhouse, code, entry point) is ``pipelines.container``; the resources are in
-``processing-backend.yml``; docs/backends.md compares the backends.
+``pipelines/processing/processing-backend.yml``; docs/backends.md compares the backends.
 """

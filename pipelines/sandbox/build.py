@@ -49,10 +49,13 @@ BUILD_FILES = (
     "buildspec.yml",
     "get_baselines_and_configs.py",
     "model-monitor-template.yml",
-    "processing-backend.yml",
     "staging-monitoring-schedule-config.json",
     "prod-monitoring-schedule-config.json",
 )
+# Checked out too: the package the build installs, which holds the nested Processing template
+# (pipelines/processing/processing-backend.yml). A folder with that template alone would shadow the
+# installed package as an empty namespace package when the script runs from the build folder.
+BUILD_TREES = ("pipelines",)
 WHEELHOUSE = "wheelhouse"  # pre_build's output folder (buildspec.yml)
 # What the sandbox changes in the shipped stage configs (see the module docstring).
 SANDBOX_STAGE_SETTINGS: Mapping[str, Mapping[str, str]] = {
@@ -114,6 +117,10 @@ def prepare_build_folder(folder: Path, repo_root: Path = REPO_ROOT) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name in BUILD_FILES:
         shutil.copy(repo_root / name, folder / name)
+    for tree in BUILD_TREES:
+        shutil.copytree(
+            repo_root / tree, folder / tree, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True
+        )
     for stage, settings in SANDBOX_STAGE_SETTINGS.items():
         config = folder / f"{stage}-monitoring-schedule-config.json"
         document = json.loads(config.read_text())

@@ -62,7 +62,8 @@ CONTAINER_ROOT = "/opt/ml"
 MESSAGE_FILE = "/opt/ml/output/message"
 SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
 CREATE_PROCESSING_JOB = "SageMaker.CreateProcessingJob"
-BACKEND_RESOURCE = "ProcessingBackend"  # the stage template's nested stack (processing-backend.yml)
+# The stage template's nested stack (pipelines/processing/processing-backend.yml).
+BACKEND_RESOURCE = "ProcessingBackend"
 
 
 # -- Step Functions ------------------------------------------------------------------------------------------

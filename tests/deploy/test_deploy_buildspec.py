@@ -39,7 +39,6 @@ FILES = (
     "buildspec.yml",
     "get_baselines_and_configs.py",
     "model-monitor-template.yml",
-    "processing-backend.yml",
     "staging-monitoring-schedule-config.json",
     "prod-monitoring-schedule-config.json",
 )
@@ -56,6 +55,10 @@ def build_folder(tmp_path: Path) -> Path:
     """The files the build reads, in a scratch folder (the build writes its artifacts next to them)."""
     for name in FILES:
         shutil.copy(REPO_ROOT / name, tmp_path / name)
+    # the package the build installs (it holds the nested Processing template), as CodeBuild checks it out
+    shutil.copytree(
+        REPO_ROOT / "pipelines", tmp_path / "pipelines", ignore=shutil.ignore_patterns("__pycache__")
+    )
     # pre_build's wheelhouse (downloaded from PyPI in CodeBuild): the pins alone here
     requirements_only_wheelhouse(tmp_path / "wheelhouse")
     edit_config(tmp_path / "staging-monitoring-schedule-config.json", MonitoringBackend="ModelMonitor")

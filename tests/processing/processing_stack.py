@@ -24,7 +24,7 @@ from pipelines.sandbox.processing_backend import (
 )
 
 TEMPLATE = REPO_ROOT / "model-monitor-template.yml"
-BACKEND_TEMPLATE = REPO_ROOT / "processing-backend.yml"
+BACKEND_TEMPLATE = REPO_ROOT / "pipelines/processing/processing-backend.yml"
 STACK = "sagemaker-fraud-monitoring-prod"
 BUCKET = "fraud-monitoring-bucket"
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.4-2-py312-cpu-py3"

@@ -46,7 +46,7 @@ from pipelines.sandbox.progress import Progress
 from pipelines.storage import Storage
 from pipelines.timewindow import HOUR, format_utc
 
-BACKEND_TEMPLATE = "processing-backend.yml"
+BACKEND_TEMPLATE = "pipelines/processing/processing-backend.yml"
 ALERT_TOPIC = "AlertTopic"  # logical ids: the stage template's topic, the nested template's state machine
 STATE_MACHINE = "ProcessingStateMachine"
 EXECUTION_TIMEOUT_S = 300
