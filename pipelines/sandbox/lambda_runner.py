@@ -13,8 +13,9 @@ import contextlib
 import importlib
 import logging
 import sys
+import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -30,10 +31,22 @@ FUNCTION_NAME = "transaction-scoring"
 
 
 def s3_record(
-    bucket: str, key: str, *, event_name: str = "ObjectCreated:Put", region: str = REGION
+    bucket: str,
+    key: str,
+    *,
+    event_name: str = "ObjectCreated:Put",
+    region: str = REGION,
+    version_id: str | None = None,
+    etag: str | None = None,
+    size: int = 0,
 ) -> dict[str, Any]:
     """One record of an S3 event notification for ``key`` of ``bucket`` (the key URL-encoded, as S3 sends
-    it: spaces as ``+``)."""
+    it: spaces as ``+``), naming the object's version and ETag when given, as S3 does."""
+    found: dict[str, Any] = {"key": quote_plus(key, safe="/"), "size": size, "sequencer": "0"}
+    if etag is not None:
+        found["eTag"] = etag.strip('"')
+    if version_id is not None:
+        found["versionId"] = version_id
     return {
         "eventVersion": "2.1",
         "eventSource": "aws:s3",
@@ -51,31 +64,58 @@ def s3_record(
                 "ownerIdentity": {"principalId": "SANDBOX"},
                 "arn": f"arn:aws:s3:::{bucket}",
             },
-            "object": {"key": quote_plus(key, safe="/"), "size": 0, "sequencer": "0"},
+            "object": found,
         },
     }
 
 
 def s3_event(bucket: str, keys: Sequence[str], *, region: str = REGION) -> dict[str, Any]:
-    """An ``ObjectCreated:Put`` notification for ``keys`` of ``bucket``."""
+    """An ``ObjectCreated:Put`` notification for ``keys`` of ``bucket`` (without version and ETag: the
+    function then reads them with HeadObject)."""
     return {"Records": [s3_record(bucket, key, region=region) for key in keys]}
+
+
+def put_event(
+    bucket: str, key: str, put_response: Mapping[str, Any], size: int, *, region: str = REGION
+) -> dict[str, Any]:
+    """The notification S3 sends for the ``PutObject`` that answered ``put_response``."""
+    return {
+        "Records": [
+            s3_record(
+                bucket,
+                key,
+                region=region,
+                version_id=put_response.get("VersionId"),
+                etag=str(put_response["ETag"]),
+                size=size,
+            )
+        ]
+    }
 
 
 @dataclass
 class LambdaContext:
-    """What the Lambda runtime's context object offers the handler (and Powertools reads)."""
+    """What the Lambda runtime's context object offers the handler (and Powertools reads).
+
+    The remaining time runs down from ``timeout_s`` as Lambda's does, from the first time the handler asks.
+    """
 
     function_name: str = FUNCTION_NAME
     memory_limit_in_mb: int = 1769
-    timeout_s: int = 900
+    timeout_s: float = 900
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     function_version: str = "$LATEST"
     invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{FUNCTION_NAME}"
     log_group_name: str = f"/aws/lambda/{FUNCTION_NAME}"
     log_stream_name: str = "sandbox"
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+    _started: float | None = field(default=None, repr=False)
 
     def get_remaining_time_in_millis(self) -> int:
-        return self.timeout_s * 1000
+        now = self.clock()
+        if self._started is None:
+            self._started = now
+        return max(0, int((self.timeout_s - (now - self._started)) * 1000))
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,7 +88,7 @@ def s3_event(*keys: str, bucket: str = BUCKET) -> dict[str, Any]:
 
 
 # The first invocation's request ID; a test that plays Lambda's retry passes another.
-FIRST_REQUEST = LambdaContext(aws_request_id="request-1")
+FIRST_REQUEST_ID = "request-1"
 
 
 @dataclass
@@ -142,12 +142,18 @@ class ScoringWorld:
         self.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
         return key
 
+    def identity(self, key: str) -> str:
+        """What leases and checkpoints of the current content of ``key`` are keyed by (ObjectRef.identity)."""
+        return f"s3://{BUCKET}/{key}?versionId={self.s3.head_object(Bucket=BUCKET, Key=key)['VersionId']}"
+
     def configure(self, **variables: str) -> None:
         for name, value in variables.items():
             self.monkeypatch.setenv(name, value)
 
     def invoke(self, event: Mapping[str, Any], context: LambdaContext | None = None) -> dict[str, Any]:
-        result: dict[str, Any] = handler_module().lambda_handler(dict(event), context or FIRST_REQUEST)
+        result: dict[str, Any] = handler_module().lambda_handler(
+            dict(event), context or LambdaContext(aws_request_id=FIRST_REQUEST_ID)
+        )
         for file in result["files"]:  # every row read ends in exactly one outcome
             outcomes = ("rows_rejected", "rows_already_stored", "rows_stored", "rows_failed")
             assert file["rows_read"] == sum(file[outcome] for outcome in outcomes), file

@@ -11,7 +11,9 @@ def test_every_variable_has_a_default_so_an_empty_environment_works() -> None:
     settings = Settings.from_environ({})
     assert settings == Settings()
     assert (settings.endpoint_name, settings.table_name) == ("fraud-detection-prod", "fraud-predictions")
-    assert settings.records_per_request == 1  # what SageMaker's model-quality monitor needs
+    # The default backend is Processing (works in every account), whose monitors join on the Transaction ID
+    # inside each record: requests carry 25 records.
+    assert (settings.monitoring_backend, settings.records_per_request) == ("Processing", 25)
     assert settings.store_personal_data is False
 
 
