@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,6 +99,7 @@ class FakeFraudModel:
     fraud_above_amount: float = 500.0
     throttle_first: int = 0  # answer ThrottlingException to this many requests first
     failing_ids: set[str] = field(default_factory=set)  # requests holding these IDs get a ModelError
+    delay_s: float = 0.0  # answer this late (longer than ENDPOINT_TIMEOUT_S: the endpoint hangs)
     invocations: list[Invocation] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -105,6 +107,8 @@ class FakeFraudModel:
         with self._lock:
             self.invocations.append(invocation)
             number = len(self.invocations)
+        if self.delay_s:
+            time.sleep(self.delay_s)
         if number <= self.throttle_first:
             raise EndpointFault(400, "ThrottlingException", "Rate exceeded")
         records = contract.decode_request(invocation.body)
@@ -141,6 +145,12 @@ class ScoringWorld:
         body = text.encode() if isinstance(text, str) else text
         self.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
         return key
+
+    def put_event(self, key: str, text: str | bytes, *, bucket: str = BUCKET) -> dict[str, Any]:
+        """Upload ``text`` and return the event S3 sends for that upload (its version and ETag)."""
+        body = text.encode() if isinstance(text, str) else text
+        response = self.s3.put_object(Bucket=bucket, Key=key, Body=body)
+        return lambda_runner.put_event(bucket, key, response, len(body), region=REGION)
 
     def identity(self, key: str) -> str:
         """What leases and checkpoints of the current content of ``key`` are keyed by (ObjectRef.identity)."""
