@@ -105,7 +105,10 @@ def execution_name(source: ObjectRef) -> str:
     return f"{readable}-{digest}"
 
 
-def execution_input(source: ObjectRef, header: Sequence[str], rows: int) -> dict[str, Any]:
+def execution_input(settings: Settings, source: ObjectRef, header: Sequence[str], rows: int) -> dict[str, Any]:
+    """The execution's input: what the Distributed Map reads (``source``), hands each slice (``source``,
+    ``header``), and its bounds (``fan_out``: read by the definition's ``...Path`` fields, because CloudFormation
+    would substitute numbers into a definition as strings)."""
     return {
         "source": {
             "bucket": source.bucket,
@@ -116,6 +119,11 @@ def execution_input(source: ObjectRef, header: Sequence[str], rows: int) -> dict
         },
         "header": list(header),
         "rows": rows,
+        "fan_out": {
+            "slice_rows": settings.fan_out_slice_rows,
+            "max_concurrency": settings.fan_out_max_concurrency,
+            "tolerated_failure_percentage": settings.fan_out_tolerated_failure_percentage,
+        },
     }
 
 
@@ -127,7 +135,7 @@ def start(
         response = stepfunctions.start_execution(
             stateMachineArn=settings.fan_out_state_machine_arn,
             name=name,
-            input=json.dumps(execution_input(source, header, rows), separators=(",", ":")),
+            input=json.dumps(execution_input(settings, source, header, rows), separators=(",", ":")),
         )
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":

@@ -32,6 +32,11 @@ _KMS_KEY = re.compile(
 # Writing the outputs and the checkpoint after the last request: what TIME_RESERVE_S must leave beyond a
 # request's longest attempt (a few S3 and DynamoDB calls, each well under a second unless throttled).
 FINISH_S = 10
+# A fan-out slice's rows travel in the Lambda invocation payload (256 KiB at most): the state machine cuts
+# slices at this many bytes of rows (ItemBatcher.MaxInputBytesPerBatch), leaving room for the file's header
+# and identity (BatchInput). A row is ~550 bytes as the CSV reader's JSON, so ~370 rows fit.
+SLICE_INPUT_BYTES = 200 * 1024
+MAX_SLICE_ROWS = 10_000
 # Longest wait for a connection to any AWS endpoint (clients.py); part of every attempt's time.
 CONNECT_TIMEOUT_S = 3
 MiB = 1024 * 1024
@@ -77,6 +82,9 @@ class Settings:
     quarantine_kms_key_id: str = ""
     fan_out_state_machine_arn: str = ""
     fan_out_min_bytes: int = 32 * MiB
+    fan_out_slice_rows: int = 400
+    fan_out_max_concurrency: int = 4
+    fan_out_tolerated_failure_percentage: int = 10
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "monitoring_backend", MonitoringBackend(self.monitoring_backend))
@@ -337,5 +345,26 @@ ENVIRONMENT: tuple[EnvironmentVariable, ...] = (
         "fan_out_min_bytes",
         _whole_number(1, 10 * 1024**4),
         "Objects of at least this size are scored by the fan-out state machine (when one is set).",
+    ),
+    EnvironmentVariable(
+        "FAN_OUT_SLICE_ROWS",
+        "fan_out_slice_rows",
+        _whole_number(1, MAX_SLICE_ROWS),
+        "Rows per slice of a fanned-out file (the Distributed Map's MaxItemsPerBatch; a slice is also cut at "
+        f"{SLICE_INPUT_BYTES // 1024} KiB of rows, within Lambda's 256 KiB payload).",
+    ),
+    EnvironmentVariable(
+        "FAN_OUT_MAX_CONCURRENCY",
+        "fan_out_max_concurrency",
+        _whole_number(1, 10_000),
+        "Slices scored at once (the Distributed Map's MaxConcurrency); keep it below the function's reserved "
+        "concurrency, and slices x MAX_CONCURRENCY within what the endpoint serves.",
+    ),
+    EnvironmentVariable(
+        "FAN_OUT_TOLERATED_FAILURE_PERCENTAGE",
+        "fan_out_tolerated_failure_percentage",
+        _whole_number(0, 100),
+        "Percentage of slices that may fail (after Step Functions' retries) before the Map Run stops, e.g. "
+        "when the endpoint is down; failed slices' rows are in their failed-rows files either way.",
     ),
 )
