@@ -12,10 +12,13 @@ The per-row contract is the single path's: the same validation, the same items (
 same exactly-once checks, rejected/failed rows in one file per slice (``{prefix}{key}.slices/lines-A-B.csv``).
 
 Why the planner reads the file once before fanning out (``check_records``): Step Functions' CSV reader yields
-records, not lines, and does not say how many cells a row had. A slice knows its rows' positions only as item
-indexes, so a row's line is ``index + 2`` only when every record is one line with no blank line between; and a
-row with too few or too many cells must be rejected, not padded. Files that are not like that (rare) are
-scored by the single path, which resumes across Lambda's retries.
+records, not lines, and does not say how many cells a row had. A slice knows its rows only by item index, and
+a quoted cell may span lines (the sandbox's postal addresses do), so the planner writes the line each record
+ends on into a *line index* next to the slices' results (4 bytes a row: 4 MB per million rows), and each
+slice reads its part with one ranged GET: every stored row keeps the ``SourceLine`` the single path gives it.
+Rows with another number of cells than the header are rejected by the planner with their original cells
+(Step Functions would pad or cut them) and skipped by the slices. A file with a blank line between rows, an
+unreadable record, or more than ``MAX_WRONG_WIDTH_ROWS`` such rows is scored by the single path instead.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import struct
+import sys
+from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,7 +49,13 @@ from transaction_scoring.quarantine import (
 from transaction_scoring.reading import Position
 from transaction_scoring.report import COUNTS, FileReport, FileStatus
 from transaction_scoring.rows import CsvLine, Header
-from transaction_scoring.s3_objects import ObjectReader, ObjectRef, ObjectUnavailable, QuarantineSink
+from transaction_scoring.s3_objects import (
+    ObjectReader,
+    ObjectRef,
+    ObjectUnavailable,
+    QuarantineSink,
+    StreamingUpload,
+)
 from transaction_scoring.scoring import (
     InvocationContext,
     Leased,
@@ -59,6 +71,11 @@ SLICE_ITEMS = "Items"
 SLICE_INPUT = "BatchInput"
 FINISHED = "fan_out_finished"
 HEADER_LINE = 1  # the header is the file's first line, so item index i is line i + 2
+FIRST_ROW_LINE = HEADER_LINE + 1
+# Rows with another number of cells than the header: rejected by the planner, skipped by the slices (their
+# indexes travel in every slice's BatchInput, so there may be only so many).
+MAX_WRONG_WIDTH_ROWS = 1000
+PLANNER_OUTPUT_SUFFIX = ".slices/rows-with-wrong-cell-counts.csv"
 _EXECUTION_NAME = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -67,28 +84,98 @@ _EXECUTION_NAME = re.compile(r"[^A-Za-z0-9_-]")
 
 @dataclass(frozen=True, slots=True)
 class RecordCheck:
-    """What the planner found: the rows (data records) of the file, or why it cannot be fanned out."""
+    """What the planner found: the rows of the file, those of another width than the header (rejected by the
+    planner), or why the file cannot be fanned out."""
 
     rows: int
     problem: str | None
+    wrong_width: list[CsvLine] = field(default_factory=list)
+    wrong_width_indexes: list[int] = field(default_factory=list)
+
+
+LINE_INDEX_ITEM = struct.Struct("<I")  # the line a record ends on, per item index
+
+
+def line_index_upload(s3: Any, settings: Settings, source: ObjectRef) -> StreamingUpload:
+    """Where the planner streams the line index of ``source``: under the fan-out results prefix."""
+    key = f"{settings.fan_out_results_prefix}line-index/{execution_name(source)}.u32"
+    return StreamingUpload(
+        s3,
+        ObjectRef(source.bucket, key),
+        source,
+        content_type="application/octet-stream",
+        kms_key_id=settings.quarantine_kms_key_id,
+    )
 
 
 def check_records(
-    records: Iterator[tuple[CsvLine, Position]], *, width: int, clock: Callable[[], float], stop_at: float
+    records: Iterator[tuple[CsvLine, Position]],
+    *,
+    width: int,
+    index: StreamingUpload,
+    clock: Callable[[], float],
+    stop_at: float,
 ) -> RecordCheck:
-    """Whether every record after the header is one line of ``width`` cells, with no blank line between."""
-    expected_line = HEADER_LINE + 1
+    """Write the line of every record after the header to ``index`` (item index i at byte 4i); find rows with
+    another number of cells than ``width``; refuse blank lines between rows and unreadable records.
+
+    ``records`` must not skip rows of empty cells (Step Functions' reader yields them as items).
+    """
     rows = 0
+    wrong_width: list[CsvLine] = []
+    wrong_width_indexes: list[int] = []
+    lines = array("I")
+    blank_line: int | None = None
     for csv_line, _ in records:
-        if csv_line.line != expected_line:
-            return RecordCheck(rows, f"line {expected_line} is blank or a quoted cell spans lines there")
-        if csv_line.error is not None or len(csv_line.cells) != width:
-            return RecordCheck(rows, f"line {csv_line.line} does not have the header's {width} cells")
+        if not csv_line.cells and csv_line.error is None:
+            blank_line = blank_line or csv_line.line  # harmless at the end of the file only
+            continue
+        if blank_line is not None:
+            return RecordCheck(rows, f"line {blank_line} is blank, between rows")
+        if csv_line.error is not None:
+            return RecordCheck(rows, f"line {csv_line.line} is not readable CSV ({csv_line.error})")
+        if len(csv_line.cells) != width:
+            wrong_width.append(csv_line)
+            wrong_width_indexes.append(rows)
+            if len(wrong_width) > MAX_WRONG_WIDTH_ROWS:
+                return RecordCheck(
+                    rows, f"more than {MAX_WRONG_WIDTH_ROWS} rows do not have the header's {width} cells"
+                )
+        lines.append(csv_line.line)
         rows += 1
-        expected_line += 1
-        if rows % 10_000 == 0 and clock() > stop_at:
-            return RecordCheck(rows, "no time left to check every line")
-    return RecordCheck(rows, None)
+        if len(lines) == 65_536:
+            index.write(lines.tobytes())
+            del lines[:]
+            if clock() > stop_at:
+                return RecordCheck(rows, "no time left to check every line")
+    index.write(lines.tobytes())
+    return RecordCheck(rows, None, wrong_width, wrong_width_indexes)
+
+
+def read_lines(s3: Any, index: ObjectRef, first: int, last: int) -> dict[int, int]:
+    """The lines of item indexes ``first``..``last`` from a line index (one ranged GET)."""
+    size = LINE_INDEX_ITEM.size
+    request: dict[str, Any] = {
+        "Bucket": index.bucket,
+        "Key": index.key,
+        "Range": f"bytes={first * size}-{(last + 1) * size - 1}",
+    }
+    if index.version_id:
+        request["VersionId"] = index.version_id
+    body = s3.get_object(**request)["Body"]
+    try:
+        data = body.read()
+    finally:
+        body.close()
+    lines = array("I")
+    lines.frombytes(data)
+    if sys.byteorder != "little":
+        lines.byteswap()
+    if len(lines) != last - first + 1:
+        raise EventError(
+            f"{index}: line index has {len(lines)} of the {last - first + 1} items {first}..{last}"
+        )
+    return {first + i: line for i, line in enumerate(lines)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +192,18 @@ def execution_name(source: ObjectRef) -> str:
     return f"{readable}-{digest}"
 
 
-def execution_input(settings: Settings, source: ObjectRef, header: Sequence[str], rows: int) -> dict[str, Any]:
+def execution_input(
+    settings: Settings,
+    source: ObjectRef,
+    header: Sequence[str],
+    rows: int,
+    *,
+    line_index: ObjectRef | None = None,
+    skip: Sequence[int] = (),
+) -> dict[str, Any]:
     """The execution's input: what the Distributed Map reads (``source``), hands each slice (``source``,
-    ``header``), and its bounds (``fan_out``: read by the definition's ``...Path`` fields, because CloudFormation
-    would substitute numbers into a definition as strings)."""
+    ``header``), and its bounds (``fan_out``: read by the definition's ``...Path`` fields, because
+    CloudFormation would substitute numbers into a definition as strings)."""
     return {
         "source": {
             "bucket": source.bucket,
@@ -119,6 +214,10 @@ def execution_input(settings: Settings, source: ObjectRef, header: Sequence[str]
         },
         "header": list(header),
         "rows": rows,
+        "skip": list(skip),  # item indexes of rows the planner rejected (wrong number of cells)
+        "line_index": None
+        if line_index is None
+        else {"bucket": line_index.bucket, "key": line_index.key, "version_id": line_index.version_id},
         "fan_out": {
             "slice_rows": settings.fan_out_slice_rows,
             "max_concurrency": settings.fan_out_max_concurrency,
@@ -128,14 +227,24 @@ def execution_input(settings: Settings, source: ObjectRef, header: Sequence[str]
 
 
 def start(
-    stepfunctions: Any, settings: Settings, source: ObjectRef, header: Sequence[str], rows: int
+    stepfunctions: Any,
+    settings: Settings,
+    source: ObjectRef,
+    header: Sequence[str],
+    rows: int,
+    *,
+    line_index: ObjectRef,
+    skip: Sequence[int] = (),
 ) -> Started:
     name = execution_name(source)
     try:
         response = stepfunctions.start_execution(
             stateMachineArn=settings.fan_out_state_machine_arn,
             name=name,
-            input=json.dumps(execution_input(settings, source, header, rows), separators=(",", ":")),
+            input=json.dumps(
+                execution_input(settings, source, header, rows, line_index=line_index, skip=skip),
+                separators=(",", ":"),
+            ),
         )
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
@@ -155,18 +264,21 @@ class Slice:
     source: ObjectRef
     header: list[str]
     items: Sequence[tuple[int, Mapping[str, Any]]]  # (item index, row as the CSV reader keyed it)
+    line_index: ObjectRef
+    skip: frozenset[int] = frozenset()  # item indexes the planner rejected
 
     @property
-    def first_line(self) -> int:
-        return self.items[0][0] + HEADER_LINE + 1
+    def first_index(self) -> int:
+        return min(index for index, _ in self.items)
 
     @property
-    def last_line(self) -> int:
-        return self.items[-1][0] + HEADER_LINE + 1
+    def last_index(self) -> int:
+        return max(index for index, _ in self.items)
 
     @property
     def name(self) -> str:
-        return f"lines-{self.first_line:010d}-{self.last_line:010d}"
+        """Named by its rows' item indexes (stable across retries); the lines are in the rows it writes."""
+        return f"rows-{self.first_index + 1:010d}-{self.last_index + 1:010d}"
 
     @property
     def output_suffix(self) -> str:
@@ -184,6 +296,9 @@ def slice_from_event(event: Mapping[str, Any]) -> Slice:
         batch_input = event[SLICE_INPUT]
         source = _source(batch_input["source"])
         header = [str(cell) for cell in batch_input["header"]]
+        skip = frozenset(int(index) for index in batch_input.get("skip") or ())
+        index = batch_input["line_index"]
+        line_index = ObjectRef(str(index["bucket"]), str(index["key"]), index.get("version_id") or None)
         items = [(int(item["index"]), dict(item["row"])) for item in event[SLICE_ITEMS]]
     except (KeyError, TypeError, ValueError) as error:
         raise EventError(
@@ -192,7 +307,7 @@ def slice_from_event(event: Mapping[str, Any]) -> Slice:
         ) from None
     if not items:
         raise EventError("a fan-out slice event has no Items")
-    return Slice(source, header, items)
+    return Slice(source, header, items, line_index, skip)
 
 
 def _source(value: Mapping[str, Any]) -> ObjectRef:
@@ -216,6 +331,8 @@ def score_slice(work: Slice, settings: Settings, clients: Clients, context: Invo
     """Score one slice exactly as the single path scores rows; its outputs are named after the slice."""
     source = work.source
     report = FileReport(source_object=f"{source} {work.name}")
+    if not work.items:
+        return report
     policies = Policies.for_invocation(settings, context)
     lease = Leased(f"{source.identity}#{work.name}", settings, clients, context, policies, report)
     if not lease.acquire():
@@ -266,18 +383,21 @@ def _score_leased_slice(
             source_version=source.version_id,
             kept_by_id=kept,
         )
-        scorer.run(_slice_inputs(work), stop_early=False)
+        lines = read_lines(clients.s3, work.line_index, work.first_index, work.last_index)
+        scorer.run(_slice_inputs(work, lines), stop_early=False)
         written_rejected, written_failed = rejected.publish(), failed.publish()
     report.rejected_rows_object = str(written_rejected.ref) if written_rejected else None
     report.failed_rows_object = str(written_failed.ref) if written_failed else None
 
 
-def _slice_inputs(work: Slice) -> Iterator[_Input]:
+def _slice_inputs(work: Slice, lines: Mapping[int, int]) -> Iterator[_Input]:
     for index, row in work.items:
+        if index in work.skip:
+            continue  # rejected by the planner: the row has another number of cells than the header
         cells = cells_of(row, work.header)
         if not any(cell.strip() for cell in cells):
             continue  # a row of empty cells: skipped, as the single path's reader skips it
-        yield _Input(CsvLine(index + HEADER_LINE + 1, cells), None, None)
+        yield _Input(CsvLine(lines[index], cells), None, None)
 
 
 def _kept_predictions(s3: Any, failed_ref: ObjectRef) -> dict[str, KeptPrediction]:
@@ -326,6 +446,7 @@ class Finished:
     source: ObjectRef
     header: list[str]
     rows: int
+    planner_rejected: int  # rows of another width than the header, rejected before the fan-out
     map_run: Mapping[str, Any] | None  # {"MapRunArn", "ResultWriterDetails": {"Bucket", "Key"}}
     map_error: Mapping[str, Any] | None  # {"Error", "Cause"} when the Map Run failed
 
@@ -337,6 +458,7 @@ def finished_from_event(event: Mapping[str, Any]) -> Finished:
             source=_source(state["source"]),
             header=[str(c) for c in state["header"]],
             rows=int(state["rows"]),
+            planner_rejected=len(state.get("skip") or ()),
             map_run=state.get("map_run"),
             map_error=state.get("map_error"),
         )
@@ -352,10 +474,12 @@ def finish(done: Finished, settings: Settings, clients: Clients, context: Invoca
     results = _results(clients.s3, done.map_run) if done.map_run else _Results()
     for count in COUNTS:
         setattr(report, count, sum(int(r.get(count, 0)) for r in results.reports))
+    report.rows_read += done.planner_rejected
+    report.rows_rejected += done.planner_rejected
     outputs = [r for r in results.reports if r.get("rejected_rows_object") or r.get("failed_rows_object")]
     report.rejected_rows_object = (
         _slices_folder(done.source, settings.rejected_rows_prefix)
-        if any(r.get("rejected_rows_object") for r in outputs)
+        if done.planner_rejected or any(r.get("rejected_rows_object") for r in outputs)
         else None
     )
     report.failed_rows_object = (
@@ -421,19 +545,32 @@ class _Results:
 
 
 def _results(s3: Any, map_run: Mapping[str, Any]) -> _Results:
-    """The child executions' outputs from ResultWriter's manifest
-    (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html)."""
+    """The slices' reports from ResultWriter's manifest and files
+    (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html).
+
+    With ``Transformation: COMPACT`` a succeeded entry is the slice's Task output itself; with ``NONE`` it is
+    the child execution's record, whose ``Output`` is that output as a string. Both are read.
+    """
     details = map_run["ResultWriterDetails"]
-    manifest = json.loads(s3.get_object(Bucket=details["Bucket"], Key=details["Key"])["Body"].read())
+    manifest = json.loads(_read(s3, details["Bucket"], details["Key"]))
     results = _Results()
     for status, files in manifest.get("ResultFiles", {}).items():
         for result_file in files:
-            body = s3.get_object(Bucket=manifest["DestinationBucket"], Key=result_file["Key"])["Body"].read()
-            for execution in json.loads(body):
+            for entry in json.loads(_read(s3, manifest["DestinationBucket"], result_file["Key"])):
                 if status == "SUCCEEDED":
+                    output = json.loads(entry["Output"]) if "Output" in entry else entry
                     # The slice's Task output: {"report": the function's response}, which has one file.
-                    (file_report,) = json.loads(execution["Output"])["report"]["files"]
+                    (file_report,) = output["report"]["files"]
                     results.reports.append(file_report)
                 else:
-                    results.failures.append(f"{execution.get('Error', '?')}: {execution.get('Cause', '')}")
+                    results.failures.append(f"{entry.get('Error', status)}: {entry.get('Cause', '')}")
     return results
+
+
+def _read(s3: Any, bucket: str, key: str) -> bytes:
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+    try:
+        data: bytes = body.read()
+    finally:
+        body.close()
+    return data

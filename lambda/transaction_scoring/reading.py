@@ -120,8 +120,9 @@ class Position:
     next_line: int
 
 
-def records(lines: ByteLines) -> Iterator[tuple[CsvLine, Position]]:
-    """CSV records of ``lines`` with the position after each (blank lines and rows of empty cells skipped).
+def records(lines: ByteLines, *, skip_empty: bool = True) -> Iterator[tuple[CsvLine, Position]]:
+    """CSV records of ``lines`` with the position after each (blank lines and rows of empty cells skipped,
+    unless ``skip_empty`` is False: then a blank line is a record without cells).
 
     A record the CSV parser cannot read comes back with ``error`` set, and reading goes on with the next line.
     Line numbers continue from ``lines``' start line, so a resumed attempt numbers rows as the first did.
@@ -139,6 +140,6 @@ def records(lines: ByteLines) -> Iterator[tuple[CsvLine, Position]]:
                 Position(lines.offset, lines.next_line),
             )
             continue
-        if not cells or (not cells[0].strip() and not any(cell.strip() for cell in cells)):
+        if skip_empty and (not cells or (not cells[0].strip() and not any(cell.strip() for cell in cells))):
             continue
         yield CsvLine(first_line + reader.line_num - 1, cells), Position(lines.offset, lines.next_line)

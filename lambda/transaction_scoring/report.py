@@ -150,6 +150,6 @@ class InvocationReport:
                     f"{f.source_object}: {f.rows_failed} of {f.rows_read} rows failed, written to "
                     f"{f.failed_rows_object}: {reasons}"
                 )
-            if f.message and f.status is not FileStatus.PARTLY_FAILED:
+            if f.message and (f.status is not FileStatus.PARTLY_FAILED or not f.rows_failed):
                 lines.append(f.message)
         return "\n".join(lines)

@@ -172,11 +172,12 @@ def encryption(kms_key_id: str) -> dict[str, str]:
     return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id} if kms_key_id else {}
 
 
-class QuarantineSink:
-    """CSV rows for one output object, streamed to S3 (multipart past ``PART_BYTES``), never to disk.
+class StreamingUpload:
+    """Bytes streamed to one S3 object: a ``PutObject`` when small, a multipart upload past ``PART_BYTES``;
+    never a temporary file, never more than one part in memory.
 
-    ``carry`` is the same output written by an earlier attempt on the same file (a resumed one): the new
-    object starts with it (copied server-side when it is a valid part, else read) and the rows of this attempt
+    ``carry`` is the same object written by an earlier attempt on the same file (a resumed one): the new
+    object starts with it (copied server-side when it is a valid part, else read) and this attempt's bytes
     follow. Use as a context manager: an upload left unfinished by an error is aborted.
     """
 
@@ -185,22 +186,18 @@ class QuarantineSink:
         s3: Any,
         ref: ObjectRef,
         source: ObjectRef,
-        header: Sequence[str],
         *,
+        content_type: str,
         kms_key_id: str = "",
         carry: WrittenObject | None = None,
     ) -> None:
         self._s3, self.ref, self._source = s3, ref, source
-        self._kms_key_id = kms_key_id
-        self._buffer = io.BytesIO()
-        self._text = io.TextIOWrapper(self._buffer, encoding="utf-8", newline="", write_through=True)
-        self._writer = csv.writer(self._text)
+        self._content_type, self._kms_key_id = content_type, kms_key_id
+        self.buffer = io.BytesIO()
         self._upload_id: str | None = None
         self._parts: list[dict[str, Any]] = []
         self._carry = carry
-        self.rows = 0
         if carry is None:
-            self._writer.writerow(header)
             return
         try:
             if carry.size >= MIN_PART_BYTES:
@@ -216,7 +213,7 @@ class QuarantineSink:
                     {"PartNumber": 1, "ETag": copied["CopyPartResult"]["ETag"], "Size": carry.size}
                 )
             else:
-                self._buffer.write(_read_all(s3, carry.ref))
+                self.buffer.write(_read_all(s3, carry.ref))
         except ClientError as error:
             self.abort()
             problem = unavailable(error, carry.ref)
@@ -224,35 +221,34 @@ class QuarantineSink:
                 raise
             raise problem from error
 
-    def add(self, cells: Sequence[Any]) -> None:
-        self._writer.writerow(cells)
-        self.rows += 1
-        if self._buffer.tell() >= PART_BYTES:
+    @property
+    def carried(self) -> WrittenObject | None:
+        return self._carry
+
+    def write(self, data: bytes) -> None:
+        self.buffer.write(data)
+        self.flush_part()
+
+    def flush_part(self) -> None:
+        """Upload the buffer as a part once it holds ``PART_BYTES``."""
+        if self.buffer.tell() >= PART_BYTES:
             self._upload_part()
 
-    def publish(self) -> WrittenObject | None:
-        """Finish the object. With no rows (and nothing carried) the output is deleted instead: a stale output
-        of an earlier attempt must not outlive the retry that fixed it. With no new rows, a carried object
-        stays as it is."""
+    def finish(self) -> WrittenObject:
+        """Complete the object (whatever the buffer holds)."""
         s3, ref = self._s3, self.ref
-        if not self.rows:
-            if self._carry is not None:
-                self.abort()
-                return self._carry
-            s3.delete_object(Bucket=ref.bucket, Key=ref.key)
-            return None
-        size = sum(part["Size"] for part in self._parts) + self._buffer.tell()
+        size = sum(part["Size"] for part in self._parts) + self.buffer.tell()
         if self._upload_id is None:
             response = s3.put_object(
                 Bucket=ref.bucket,
                 Key=ref.key,
-                Body=self._buffer.getvalue(),
-                ContentType=CSV_CONTENT_TYPE,
+                Body=self.buffer.getvalue(),
+                ContentType=self._content_type,
                 Metadata=self._metadata(),
                 **encryption(self._kms_key_id),
             )
         else:
-            if self._buffer.tell():
+            if self.buffer.tell():
                 self._upload_part()
             response = s3.complete_multipart_upload(
                 Bucket=ref.bucket,
@@ -281,7 +277,7 @@ class QuarantineSink:
         self._upload_id = self._s3.create_multipart_upload(
             Bucket=self.ref.bucket,
             Key=self.ref.key,
-            ContentType=CSV_CONTENT_TYPE,
+            ContentType=self._content_type,
             Metadata=self._metadata(),
             **encryption(self._kms_key_id),
         )["UploadId"]
@@ -289,20 +285,61 @@ class QuarantineSink:
     def _upload_part(self) -> None:
         if self._upload_id is None:
             self._start_upload()
-        data = self._buffer.getvalue()
+        data = self.buffer.getvalue()
         number = len(self._parts) + 1
         response = self._s3.upload_part(
             Bucket=self.ref.bucket, Key=self.ref.key, UploadId=self._upload_id, PartNumber=number, Body=data
         )
         self._parts.append({"PartNumber": number, "ETag": response["ETag"], "Size": len(data)})
-        self._buffer.seek(0)
-        self._buffer.truncate()
+        self.buffer.seek(0)
+        self.buffer.truncate()
 
-    def __enter__(self) -> QuarantineSink:
+    def __enter__(self) -> StreamingUpload:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.abort()
+
+
+class QuarantineSink(StreamingUpload):
+    """CSV rows for one rejected/failed-rows file, streamed to S3 (see ``StreamingUpload``)."""
+
+    def __init__(
+        self,
+        s3: Any,
+        ref: ObjectRef,
+        source: ObjectRef,
+        header: Sequence[str],
+        *,
+        kms_key_id: str = "",
+        carry: WrittenObject | None = None,
+    ) -> None:
+        super().__init__(s3, ref, source, content_type=CSV_CONTENT_TYPE, kms_key_id=kms_key_id, carry=carry)
+        self._text = io.TextIOWrapper(self.buffer, encoding="utf-8", newline="", write_through=True)
+        self._writer = csv.writer(self._text)
+        self.rows = 0
+        if carry is None:
+            self._writer.writerow(header)
+
+    def add(self, cells: Sequence[Any]) -> None:
+        self._writer.writerow(cells)
+        self.rows += 1
+        self.flush_part()
+
+    def publish(self) -> WrittenObject | None:
+        """Finish the object. With no rows (and nothing carried) the output is deleted instead: a stale output
+        of an earlier attempt must not outlive the retry that fixed it. With no new rows, a carried object
+        stays as it is."""
+        if not self.rows:
+            if self.carried is not None:
+                self.abort()
+                return self.carried
+            self._s3.delete_object(Bucket=self.ref.bucket, Key=self.ref.key)
+            return None
+        return self.finish()
+
+    def __enter__(self) -> QuarantineSink:
+        return self
 
 
 def _copy_source(ref: ObjectRef) -> dict[str, Any]:

@@ -158,6 +158,7 @@ def skip_reason(ref: ObjectRef, settings: Settings) -> str | None:
     for name, prefix in (
         ("REJECTED_ROWS_PREFIX", settings.rejected_rows_prefix),
         ("FAILED_ROWS_PREFIX", settings.failed_rows_prefix),
+        ("FAN_OUT_RESULTS_PREFIX", settings.fan_out_results_prefix),
     ):
         if ref.key.startswith(prefix):
             # A trigger configured wider than INPUT_PREFIX would otherwise feed our own output back to us.
@@ -417,9 +418,11 @@ class _FileAttempt:
             )
             return
         chunks = iter((first_chunk,))
-        rows = records(ByteLines(lambda n: next(chunks, b"") or reader.read(n)))
+        # Rows of empty cells are kept here (the fan-out check counts them: Step Functions' reader yields
+        # them) and skipped below for scoring, as the single path always has.
+        rows = records(ByteLines(lambda n: next(chunks, b"") or reader.read(n)), skip_empty=False)
         try:
-            first = next(rows, None)
+            first = next((r for r in rows if not _is_empty(r[0])), None)
         except LineTooLong as error:
             self._reject(f"{ref}: {error}", header_cells=(), reader=reader)
             return
@@ -441,7 +444,7 @@ class _FileAttempt:
             report.message = (
                 f"{ref}: ignored columns not used for scoring: {', '.join(map(repr, header.ignored))}"
             )
-        if self._fan_out_wanted(reader):
+        if self._fan_out_wanted(reader, header_line=csv_line.line):
             if self._fan_out(reader, header, rows):
                 return
             # The check read the rows: read them again from the line after the header.
@@ -450,15 +453,23 @@ class _FileAttempt:
                 replace(ref, version_id=reader.version_id, etag=reader.etag), after_header.offset
             )
             rows = _records_from(reader, after_header.offset, after_header.next_line)
-        self._score(list(header.cells), rows, None, reader)
+        self._score(list(header.cells), (r for r in rows if not _is_empty(r[0])), None, reader)
 
-    def _fan_out_wanted(self, reader: ObjectReader) -> bool:
+    def _fan_out_wanted(self, reader: ObjectReader, *, header_line: int) -> bool:
+        from transaction_scoring import fan_out  # the fan-out path builds on this module
+
         settings = self.settings
         if not (
             settings.fan_out_state_machine_arn
             and self.clients.stepfunctions is not None
             and reader.size >= settings.fan_out_min_bytes
         ):
+            return False
+        if header_line != fan_out.HEADER_LINE:
+            self.report.warnings.append(
+                f"not fanned out: the header is on line {header_line}, and Step Functions' CSV reader takes "
+                "the first line as the header; scored by this function instead"
+            )
             return False
         if not reader.version_id or reader.version_id == "null":
             self.report.warnings.append(
@@ -471,19 +482,35 @@ class _FileAttempt:
     def _fan_out(
         self, reader: ObjectReader, header: Header, rows: Iterator[tuple[CsvLine, Position]]
     ) -> bool:
-        """Hand the object to the fan-out state machine when every record qualifies; True when handed over."""
-        from transaction_scoring import fan_out  # the fan-out path imports this module
+        """Hand the object to the fan-out state machine; True when handed over (False when the check found a
+        reason not to: then the rows were read and the caller reads them again)."""
+        from transaction_scoring import fan_out  # the fan-out path builds on this module
 
         settings = self.settings
-        stop_at = self.context.ends_at() - settings.time_reserve_s
-        check = fan_out.check_records(
-            rows, width=len(header.cells), clock=self.context.clock, stop_at=stop_at
-        )
-        if check.problem is not None:
-            self.report.warnings.append(f"not fanned out: {check.problem}; scored by this function instead")
-            return False
         source = replace(self.ref, version_id=reader.version_id, etag=reader.etag, size=reader.size)
-        started = fan_out.start(self.clients.stepfunctions, settings, source, list(header.cells), check.rows)
+        stop_at = self.context.ends_at() - settings.time_reserve_s
+        with fan_out.line_index_upload(self.clients.s3, settings, source) as index:
+            check = fan_out.check_records(
+                rows, width=len(header.cells), index=index, clock=self.context.clock, stop_at=stop_at
+            )
+            if check.problem is not None:
+                self.report.warnings.append(
+                    f"not fanned out: {check.problem}; scored by this function instead"
+                )
+                return False
+            line_index = index.finish()
+        if check.wrong_width:
+            # Rows the CSV reader of Step Functions would pad or cut: rejected here, skipped by the slices.
+            self._reject_rows(header, check.wrong_width, fan_out.PLANNER_OUTPUT_SUFFIX)
+        started = fan_out.start(
+            self.clients.stepfunctions,
+            settings,
+            source,
+            list(header.cells),
+            check.rows,
+            line_index=line_index.ref,
+            skip=check.wrong_width_indexes,
+        )
         self.report.status, self.report.execution = FileStatus.FANNED_OUT, started.execution_arn
         self.report.message = (
             f"{self.ref}: {check.rows:,} rows, {reader.size:,} bytes: scored in slices by Step Functions "
@@ -494,6 +521,21 @@ class _FileAttempt:
             State.FANNED_OUT, reader=reader, header=list(header.cells), execution=started.execution_arn
         )
         return True
+
+    def _reject_rows(self, header: Header, rows: list[CsvLine], suffix: str) -> None:
+        settings, report = self.settings, self.report
+        redaction = Redaction.for_header(header.cells, keep_personal_data=settings.store_personal_data)
+        sink = _sink_factory(self.clients.s3, self.ref, settings, suffix)
+        with sink(
+            settings.rejected_rows_prefix, header_row(header.cells, REJECTED_COLUMNS), None
+        ) as rejected:
+            for csv_line in rows:
+                reason = f"has {len(csv_line.cells)} cells where the header has {len(header.cells)}"
+                rejected.add([*redaction.apply(csv_line.cells), str(csv_line.line), neutralise_cell(reason)])
+                report.rows_read += 1
+                report.note_rejected(csv_line.line, ("(row)",))
+            written = rejected.publish()
+        report.rejected_rows_object = str(written.ref) if written else None
 
     # -- scoring rows --------------------------------------------------------------------------------------
 
@@ -673,6 +715,11 @@ def _stream_inputs(stream: Iterator[tuple[CsvLine, Position]]) -> Iterator[_Inpu
 def _chain(iterators: list[Iterator[_Input]]) -> Iterator[_Input]:
     for iterator in iterators:
         yield from iterator
+
+
+def _is_empty(csv_line: CsvLine) -> bool:
+    """A blank line, or a row of empty cells: skipped, never counted as a row."""
+    return csv_line.error is None and not any(cell.strip() for cell in csv_line.cells)
 
 
 def _records_from(reader: ObjectReader, offset: int, line: int) -> Iterator[tuple[CsvLine, Position]]:

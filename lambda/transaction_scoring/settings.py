@@ -85,6 +85,7 @@ class Settings:
     fan_out_slice_rows: int = 400
     fan_out_max_concurrency: int = 4
     fan_out_tolerated_failure_percentage: int = 10
+    fan_out_results_prefix: str = "fan-out-results/"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "monitoring_backend", MonitoringBackend(self.monitoring_backend))
@@ -125,6 +126,7 @@ class Settings:
         outputs = {
             "REJECTED_ROWS_PREFIX": self.rejected_rows_prefix,
             "FAILED_ROWS_PREFIX": self.failed_rows_prefix,
+            "FAN_OUT_RESULTS_PREFIX": self.fan_out_results_prefix,
         }
         for name, prefix in outputs.items():
             # An output written under the input prefix would trigger the function again, on its own output.
@@ -154,8 +156,8 @@ class Settings:
             raise ConfigurationError(problems)
 
     @property
-    def output_prefixes(self) -> tuple[str, str]:
-        return (self.rejected_rows_prefix, self.failed_rows_prefix)
+    def output_prefixes(self) -> tuple[str, str, str]:
+        return (self.rejected_rows_prefix, self.failed_rows_prefix, self.fan_out_results_prefix)
 
 
 # -- parsing -------------------------------------------------------------------------------------------
@@ -366,5 +368,11 @@ ENVIRONMENT: tuple[EnvironmentVariable, ...] = (
         _whole_number(0, 100),
         "Percentage of slices that may fail (after Step Functions' retries) before the Map Run stops, e.g. "
         "when the endpoint is down; failed slices' rows are in their failed-rows files either way.",
+    ),
+    EnvironmentVariable(
+        "FAN_OUT_RESULTS_PREFIX",
+        "fan_out_results_prefix",
+        _prefix(empty_allowed=False),
+        "Where the fan-out writes its line indexes and the Distributed Map its results (ResultWriter).",
     ),
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import logging
 import sys
 import time
@@ -23,11 +24,13 @@ from typing import Any, TextIO
 from urllib.parse import quote_plus
 
 from pipelines.sandbox.aws_emulator import ACCOUNT_ID, REGION, patched_environ
+from pipelines.sandbox.distributed_map import Invoke, StatesError
 from pipelines.timewindow import utc_now
 
 # lambda/ is the function's deployment package: lambda_function.py sits at its top.
 LAMBDA_DIR = Path(__file__).resolve().parents[2] / "lambda"
 FUNCTION_NAME = "transaction-scoring"
+FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{FUNCTION_NAME}"
 
 
 def s3_record(
@@ -105,7 +108,7 @@ class LambdaContext:
     timeout_s: float = 900
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     function_version: str = "$LATEST"
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{FUNCTION_NAME}"
+    invoked_function_arn: str = FUNCTION_ARN
     log_group_name: str = f"/aws/lambda/{FUNCTION_NAME}"
     log_stream_name: str = "sandbox"
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
@@ -127,6 +130,8 @@ class FunctionSettings:
     input_prefix: str = "incoming/"
     records_per_request: int = 1  # InferenceId = Transaction ID, which Model Monitor joins labels on
     max_concurrency: int = 8
+    # Other variables of the function (e.g. the fan-out's), by name.
+    more: Mapping[str, str] = field(default_factory=dict)
 
     def environment(self) -> dict[str, str]:
         return {
@@ -136,6 +141,7 @@ class FunctionSettings:
             "RECORDS_PER_REQUEST": str(self.records_per_request),
             "MAX_CONCURRENCY": str(self.max_concurrency),
             "POWERTOOLS_SERVICE_NAME": FUNCTION_NAME,
+            **self.more,
         }
 
 
@@ -160,9 +166,37 @@ def _function_output(log: TextIO) -> Iterator[None]:
             handler.setStream(previous)
 
 
+@contextlib.contextmanager
+def function_environment(settings: FunctionSettings, log: TextIO) -> Iterator[None]:
+    """The function's environment variables, and its output going to ``log``, for the block (every
+    invocation inside it, from any thread: both are process-wide)."""
+    with patched_environ(settings.environment(), remove=()), _function_output(log):
+        yield
+
+
 def invoke_function(event: Mapping[str, Any], settings: FunctionSettings, log: TextIO) -> dict[str, Any]:
     """Call the handler once with ``event``; returns its response (it raises when Lambda would retry)."""
-    module = handler_module()
-    with patched_environ(settings.environment(), remove=()), _function_output(log):
-        response: dict[str, Any] = module.lambda_handler(dict(event), LambdaContext())
+    with function_environment(settings, log):
+        response: dict[str, Any] = handler_module().lambda_handler(dict(event), LambdaContext())
     return response
+
+
+def handler_task(function_arn: str = FUNCTION_ARN, *, timeout_s: float = 900) -> Invoke:
+    """Step Functions' ``lambda:invoke`` of the function, calling the handler here: the payload goes in as
+    JSON, the response comes back as JSON, and an exception is the task's failure named by its type, as
+    Lambda reports a function error (``errorType``) to Step Functions."""
+    module = handler_module()
+    names = {function_arn, function_arn.rsplit(":", 1)[-1]}
+
+    def invoke(function_name: str, payload: Any) -> Any:
+        if function_name not in names:
+            raise StatesError("Lambda.ResourceNotFoundException", f"Function not found: {function_name}")
+        event = json.loads(json.dumps(payload))
+        try:
+            response = module.lambda_handler(event, LambdaContext(timeout_s=timeout_s))
+        except Exception as error:  # a function error is the task's result, with its type and message
+            cause = json.dumps({"errorMessage": str(error), "errorType": type(error).__name__})
+            raise StatesError(type(error).__name__, cause) from error
+        return json.loads(json.dumps(response))
+
+    return invoke

@@ -99,8 +99,11 @@ class FakeFraudModel:
     fraud_above_amount: float = 500.0
     throttle_first: int = 0  # answer ThrottlingException to this many requests first
     failing_ids: set[str] = field(default_factory=set)  # requests holding these IDs get a ModelError
+    # Requests holding one of these IDs get a ModelError this many times (then the ID scores normally).
+    failures_left: dict[str, int] = field(default_factory=dict)
     delay_s: float = 0.0  # answer this late (longer than ENDPOINT_TIMEOUT_S: the endpoint hangs)
     invocations: list[Invocation] = field(default_factory=list)
+    answered: list[Invocation] = field(default_factory=list)  # the invocations that got predictions
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, invocation: Invocation) -> InvocationResult:
@@ -112,7 +115,7 @@ class FakeFraudModel:
         if number <= self.throttle_first:
             raise EndpointFault(400, "ThrottlingException", "Rate exceeded")
         records = contract.decode_request(invocation.body)
-        if any(r[contract.TRANSACTION_ID] in self.failing_ids for r in records):
+        if any(r[contract.TRANSACTION_ID] in self.failing_ids for r in records) or self._fails_now(records):
             raise EndpointFault(424, "ModelError", "Received server error (500) from primary")
         predictions = [
             contract.Prediction(
@@ -121,7 +124,22 @@ class FakeFraudModel:
             )
             for r in records
         ]
+        with self._lock:
+            self.answered.append(invocation)
         return InvocationResult(body=contract.encode_response(predictions))
+
+    def _fails_now(self, records: list[dict[str, Any]]) -> bool:
+        with self._lock:
+            for record in records:
+                left = self.failures_left.get(record[contract.TRANSACTION_ID], 0)
+                if left:
+                    self.failures_left[record[contract.TRANSACTION_ID]] = left - 1
+                    return True
+        return False
+
+    def records_scored(self) -> list[dict[str, Any]]:
+        """Records of the requests the endpoint answered with predictions (what data capture would hold)."""
+        return [record for invocation in self.answered for record in contract.decode_request(invocation.body)]
 
     def records_sent(self) -> list[dict[str, Any]]:
         return [
