@@ -200,7 +200,7 @@ def run_in_child(run: Run, environment: dict[str, str], latency_ms: float) -> di
         dynamodb.delete_table(TableName=run.table)
 
 
-def _memory_kb(field: str) -> int:
+def memory_kb(field: str) -> int:
     """``VmRSS`` (now) or ``VmHWM`` (peak) of this process from /proc, in kB.
 
     Not ``getrusage().ru_maxrss``: after fork + exec it still holds the parent's peak.
@@ -211,7 +211,7 @@ def _memory_kb(field: str) -> int:
     raise RuntimeError(f"no {field} in /proc/self/status")
 
 
-def _reset_peak_memory() -> None:
+def reset_peak_memory() -> None:
     # Writing 5 to clear_refs resets VmHWM to the current RSS (Linux >= 4.0), so the peak is the run's own.
     Path("/proc/self/clear_refs").write_text("5")
 
@@ -242,8 +242,8 @@ def child_main(design: str, key: str) -> None:
     lambda_function = handler_module()  # imported (with boto3, Powertools) before the memory baseline
     from transaction_scoring import scoring, store
 
-    _reset_peak_memory()
-    start_rss_kb = _memory_kb("VmRSS")
+    reset_peak_memory()
+    start_rss_kb = memory_kb("VmRSS")
     split: dict[str, float] = {}
     if design == "handler":
         # Where the CPU goes: the endpoint calls (worker threads), the DynamoDB calls (chunk threads),
@@ -268,7 +268,7 @@ def child_main(design: str, key: str) -> None:
         cpu, wall = time.process_time(), time.perf_counter()
         counts = _straightforward(key)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    peak_rss_kb = _memory_kb("VmHWM")
+    peak_rss_kb = memory_kb("VmHWM")
     print(
         json.dumps(
             {
