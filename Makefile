@@ -25,8 +25,9 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt $(VENV)/.installed
 
 setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed  ## create the virtualenvs from the pinned requirements
 
-demo: $(VENV)/.installed  ## run the whole pipeline locally (no AWS account needed)
-	$(BIN)/python -m pipelines.sandbox demo
+# Flags of `python -m pipelines.sandbox demo` pass through ARGS, e.g. `make demo ARGS="--serve --now 2026-03-02T15:00:00Z"`.
+demo: $(VENV)/.installed  ## run the whole pipeline locally (no AWS account needed); ARGS=--serve keeps it up
+	$(BIN)/python -m pipelines.sandbox demo $(ARGS)
 
 test: setup  ## run the test suite (every AWS call goes to moto)
 	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest -n 2 --dist loadgroup
@@ -37,10 +38,11 @@ ANOTHER_DAY ?= 2027-01-31T23:40:00Z
 test-another-day: setup  ## the sandbox demo's tests again, the demo's clock at $(ANOTHER_DAY)
 	FAKE_NOW=$(ANOTHER_DAY) $(BIN)/python -m pytest -n 2 --dist loadgroup tests/sandbox/test_sandbox_demo.py
 
-lint: setup  ## ruff, mypy, cfn-lint and checkov
+lint: setup  ## ruff, mypy, the import layering (.importlinter), cfn-lint and checkov
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/cfn-lint model-monitor-template.yml lambda/template.yml
 	CKV_SKIP_PACKAGE_UPDATE_CHECK=true BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --quiet --compact \
 	  --skip-download --framework cloudformation -f model-monitor-template.yml -f lambda/template.yml
@@ -49,7 +51,7 @@ format: $(VENV)/.installed  ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(VENV)/.installed  ## run the benchmarks (figures go into README.md by hand)
+bench: $(VENV)/.installed  ## run the benchmarks (figures go into docs/benchmarks.md by hand)
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-bench.txt
 	$(BIN)/python -m benchmarks.lambda_throughput
 	$(BIN)/python -m benchmarks.monitor_throughput
@@ -62,4 +64,4 @@ lock: $(VENV)/.installed  ## re-pin requirements*.txt from requirements*.in
 	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements.txt requirements-bench.in -o requirements-bench.txt
 
 clean:  ## remove the virtualenvs and build outputs
-	rm -rf $(VENV) $(CHECKOV_VENV) build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) build .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .grimp_cache

@@ -1,1 +1,4 @@
-"""Benchmarks: run as modules (``python -m benchmarks.<name>``), never as tests; figures go to the README."""
+"""Benchmarks: run as modules (``python -m benchmarks.<name>``), never as tests.
+
+Their figures go to docs/benchmarks.md.
+"""

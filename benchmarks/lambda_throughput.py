@@ -1,6 +1,6 @@
 """Scoring Lambda throughput and memory, next to the straightforward design, in the same run.
 
-Run: ``python -m benchmarks.lambda_throughput`` (not a test: it prints figures for the README). Options:
+Run: ``python -m benchmarks.lambda_throughput`` (not a test: its figures go to docs/benchmarks.md). Options:
 ``--rows`` (10,000), ``--latency-ms`` (10), ``--batch-sizes`` (1,25: RECORDS_PER_REQUEST settings measured),
 ``--concurrency`` (32), ``--baseline-rows`` (all), ``--memory-rows`` (10,000,100,000,1,000,000),
 ``--memory-batch-size`` (100).

@@ -1,7 +1,7 @@
 """The model monitors' hot paths, each next to a straightforward alternative, on synthetic data.
 
 Run: ``python -m benchmarks.model_monitors`` (about a minute on two cores). Not a test: it prints figures for
-the README. Each case runs in a fresh process, so the peak RSS is that case's alone.
+docs/benchmarks.md. Each case runs in a fresh process, so the peak RSS is that case's alone.
 
 Cases (ours vs the straightforward way, same inputs, results checked equal):
 - ``merge``: joining 1,000,000 captured records with 500,000 labels — polars joins vs a Python loop over the

@@ -1,7 +1,7 @@
 """Data-quality monitor throughput on 1,000,000 captured records, next to Evidently on the same data.
 
 Run: ``python -m benchmarks.monitor_throughput`` (``make bench`` installs Evidently from
-requirements-bench.txt first). Not a test: it prints figures for the README.
+requirements-bench.txt first). Not a test: it prints figures for docs/benchmarks.md.
 
 What it does:
 1. generates a baseline (100,000 transactions) and two capture folders in SageMaker's data-capture format

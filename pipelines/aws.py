@@ -3,19 +3,32 @@
 Endpoints are never hard-coded: boto3 honours ``AWS_ENDPOINT_URL`` and the per-service
 ``AWS_ENDPOINT_URL_<SERVICE>`` variables, which is how the sandbox and the tests point every call at
 moto (and ``sagemaker-runtime`` at the sandbox's model server) without a line of code knowing.
+
+Clients are typed (``boto3-stubs``, for type checking only): ``client("s3")`` is an ``S3Client``, so mypy
+checks every call's operation and parameters.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
 from botocore.config import Config
 
 from pipelines.errors import UserError
 
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_kms import KMSClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sagemaker import SageMakerClient
+    from mypy_boto3_sagemaker_runtime import SageMakerRuntimeClient
+    from mypy_boto3_stepfunctions import SFNClient
+
 # Standard retry mode retries throttling and 5xx with exponential backoff and jitter.
-_RETRIES = {"mode": "standard", "max_attempts": 5}
+_RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
 
 
 def session(region: str | None = None, profile: str | None = None) -> boto3.Session:
@@ -26,8 +39,40 @@ def session(region: str | None = None, profile: str | None = None) -> boto3.Sess
     return result
 
 
+@overload
+def client(
+    service: Literal["s3"], aws_session: boto3.Session | None = None, *, max_pool: int = 10
+) -> S3Client: ...
+@overload
+def client(
+    service: Literal["sagemaker"], aws_session: boto3.Session | None = None, *, max_pool: int = 10
+) -> SageMakerClient: ...
+@overload
+def client(
+    service: Literal["sagemaker-runtime"], aws_session: boto3.Session | None = None, *, max_pool: int = 10
+) -> SageMakerRuntimeClient: ...
+@overload
+def client(
+    service: Literal["dynamodb"], aws_session: boto3.Session | None = None, *, max_pool: int = 10
+) -> DynamoDBClient: ...
+@overload
+def client(
+    service: Literal["cloudformation"], aws_session: boto3.Session | None = None, *, max_pool: int = 10
+) -> CloudFormationClient: ...
+@overload
+def client(
+    service: Literal["iam"], aws_session: boto3.Session | None = None, *, max_pool: int = 10
+) -> IAMClient: ...
+@overload
+def client(
+    service: Literal["kms"], aws_session: boto3.Session | None = None, *, max_pool: int = 10
+) -> KMSClient: ...
+@overload
+def client(
+    service: Literal["stepfunctions"], aws_session: boto3.Session | None = None, *, max_pool: int = 10
+) -> SFNClient: ...
 def client(service: str, aws_session: boto3.Session | None = None, *, max_pool: int = 10) -> Any:
     """A client for ``service`` with standard retries and a connection pool of ``max_pool``."""
     aws_session = aws_session or session()
-    config = Config(retries=_RETRIES, max_pool_connections=max_pool)
-    return aws_session.client(service, config=config)
+    config = _RETRIES.merge(Config(max_pool_connections=max_pool))
+    return aws_session.client(service, config=config)  # type: ignore[call-overload]

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from pipelines.errors import UserError
+from pipelines.setting_names import SettingNamer, shown_problems
 
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
@@ -24,14 +25,20 @@ def configure_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
-def run(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None = None) -> int:
+def run(
+    main: Callable[[Sequence[str] | None], int],
+    argv: Sequence[str] | None = None,
+    *,
+    name_setting: SettingNamer = str,
+) -> int:
     """Call ``main``; print each problem of a ``UserError`` on its own line and return its exit code.
 
+    Settings the problems name are shown by ``name_setting`` (a command's flags; ``pipelines.setting_names``).
     Only ``UserError`` is caught: any other exception is a bug and must keep its traceback.
     """
     try:
         return main(argv)
     except UserError as error:
-        for line in error.problems:
+        for line in shown_problems(error, name_setting):
             print(f"error: {line}", file=sys.stderr)
         return error.exit_code

@@ -8,7 +8,10 @@ Anything else is a bug or an outage and keeps its traceback.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class UserError(Exception):
@@ -21,6 +24,15 @@ class UserError(Exception):
         if not self.problems:
             raise ValueError("UserError needs at least one problem")
         super().__init__("\n".join(self.problems))
+
+
+def collect_problems(problems: list[str], make: Callable[[], T]) -> T | None:
+    """``make()``, or None with its user error's lines added to ``problems`` (to report them all at once)."""
+    try:
+        return make()
+    except UserError as error:
+        problems.extend(error.problems)
+        return None
 
 
 class InvalidS3Uri(UserError):

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from transaction_scoring import contract
 
@@ -36,6 +37,9 @@ from pipelines.jsonio import content_digest
 from pipelines.s3uri import S3Uri, is_s3_uri
 from pipelines.storage import Storage, join_location
 from pipelines.timewindow import format_utc, parse_utc, utc_now
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 log = logging.getLogger(__name__)
 
@@ -255,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _s3_client(region: str | None) -> object:
+def _s3_client(region: str | None) -> S3Client:
     from pipelines.aws import client, session
 
     return client("s3", session(region))

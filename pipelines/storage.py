@@ -114,6 +114,15 @@ class Storage:
         return self.write_bytes(location, dumps_pretty(obj), "application/json")
 
 
+def split_location(location: str) -> tuple[str, str]:
+    """``(folder, file name)`` of a local path or S3 URI."""
+    if is_s3_uri(location):
+        uri = S3Uri.parse(location)
+        return str(uri.parent), uri.name
+    path = Path(location)
+    return str(path.parent), path.name
+
+
 def join_location(base: str, *parts: str) -> str:
     """``base/part/...`` for a local folder or an S3 prefix."""
     if is_s3_uri(base):

@@ -103,6 +103,17 @@ _ISO_DURATION = re.compile(
 )
 
 
+def format_duration(duration: timedelta) -> str:
+    """``duration`` as the ISO-8601 text ``parse_duration`` reads (``-P1D``, ``-PT1H``, ``P1DT30M``)."""
+    seconds = int(abs(duration).total_seconds())
+    days, seconds = divmod(seconds, 86400)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    time = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (seconds, "S")) if n)
+    text = (f"{days}D" if days else "") + (f"T{time}" if time else "")
+    return ("-" if duration < timedelta(0) else "") + "P" + (text or "T0S")
+
+
 def parse_duration(text: str, *, what: str = "duration") -> timedelta:
     """An ISO-8601 duration such as Model Monitor's StartTimeOffset/EndTimeOffset (``-PT7H``, ``-P1D``).
 

@@ -19,3 +19,5 @@ CLARIFY_REFERENCE_CONFIG = {
     "group_variable": "F2",
     "methods": {"pre_training_bias": {"methods": "all"}},
 }
+# A real Clarify bias-drift execution: baseline analysis.json and its violations (see its README.md).
+CLARIFY_BIAS_DRIFT_EXECUTION = REPO_ROOT / "tests" / "fixtures" / "clarify_bias_drift_execution"

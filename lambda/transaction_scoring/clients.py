@@ -30,12 +30,12 @@ class Clients:
 # botocore's own retries are off for the calls in the scoring loop: ``retry.RetryPolicy`` is the one retry
 # layer there (attempts and backoff from the settings). S3 calls (one read and two writes per file) keep
 # botocore's standard retries.
-_NO_RETRIES = {"mode": "standard", "total_max_attempts": 1}
-_STANDARD_RETRIES = {"mode": "standard", "max_attempts": 5}
+_NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
+_STANDARD_RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
 # The request parameters of these two clients are built by our own code (``store.to_dynamodb``, the
 # contract), so botocore's client-side validation of every attribute of every item only costs CPU: a third
 # of a BatchWriteItem's client time. A malformed request still fails, with the service's ValidationException.
-_BUILT_BY_US = {"parameter_validation": False}
+_BUILT_BY_US = Config(parameter_validation=False)
 # Every call's time is bounded (issue 13, "deadline overrun"): an attempt lasts at most connect + read
 # timeout, which is what the retry policy's deadline counts on (``attempt_s``). botocore's default read
 # timeout is 60 s; the endpoint's is ENDPOINT_TIMEOUT_S (SageMaker itself answers within 60 s or fails:
@@ -53,38 +53,38 @@ def dynamodb_attempt_s() -> float:
 
 
 def create_clients(settings: Settings, session: boto3.Session | None = None) -> Clients:
-    """Clients with connection pools large enough for the function's concurrency."""
+    """Clients with connection pools large enough for the function's concurrency, every call time-bounded."""
     session = session or boto3.Session()
     return Clients(
         s3=session.client(
             "s3",
-            config=Config(
-                retries=_STANDARD_RETRIES, connect_timeout=CONNECT_TIMEOUT_S, read_timeout=S3_READ_TIMEOUT_S
+            config=_STANDARD_RETRIES.merge(
+                Config(connect_timeout=CONNECT_TIMEOUT_S, read_timeout=S3_READ_TIMEOUT_S)
             ),
         ),
         dynamodb=session.client(
             "dynamodb",
             # Every chunk worker holds at most one DynamoDB connection at a time.
-            config=Config(
-                retries=_NO_RETRIES,
-                max_pool_connections=settings.max_concurrency + 4,
-                connect_timeout=CONNECT_TIMEOUT_S,
-                read_timeout=DYNAMODB_READ_TIMEOUT_S,
-                **_BUILT_BY_US,
+            config=_NO_RETRIES.merge(_BUILT_BY_US).merge(
+                Config(
+                    max_pool_connections=settings.max_concurrency + 4,
+                    connect_timeout=CONNECT_TIMEOUT_S,
+                    read_timeout=DYNAMODB_READ_TIMEOUT_S,
+                )
             ),
         ),
         sagemaker_runtime=session.client(
             "sagemaker-runtime",
-            config=Config(
-                retries=_NO_RETRIES,
-                max_pool_connections=settings.max_concurrency,
-                connect_timeout=CONNECT_TIMEOUT_S,
-                read_timeout=settings.endpoint_timeout_s,
-                **_BUILT_BY_US,
+            config=_NO_RETRIES.merge(_BUILT_BY_US).merge(
+                Config(
+                    max_pool_connections=settings.max_concurrency,
+                    connect_timeout=CONNECT_TIMEOUT_S,
+                    read_timeout=settings.endpoint_timeout_s,
+                )
             ),
         ),
         stepfunctions=(
-            session.client("stepfunctions", config=Config(retries=_STANDARD_RETRIES))
+            session.client("stepfunctions", config=_STANDARD_RETRIES)
             if settings.fan_out_state_machine_arn
             else None
         ),

@@ -10,10 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from transaction_scoring import contract
-from transaction_scoring.retry import TRANSIENT_EXCEPTIONS, OutOfTime, RetryPolicy, describe
+from transaction_scoring.retry import RETRIED_EXCEPTIONS, OutOfTime, RetryPolicy, describe
 
 BATCH_INFERENCE_ID_PREFIX = "batch-"
 
@@ -85,7 +83,7 @@ def score_batch(
         answer, variant = policy.call(invoke, on_retry=count_retry)
     except OutOfTime as error:
         raise EndpointFailure(f"endpoint {endpoint_name}: {error}", retries=0, requests=0) from error
-    except (ClientError, *TRANSIENT_EXCEPTIONS) as error:
+    except RETRIED_EXCEPTIONS as error:
         last_attempt = (
             "" if retries + 1 >= policy.max_attempts or policy.time_for(0) else "; no time left for another"
         )

@@ -68,6 +68,8 @@ TRANSIENT_EXCEPTIONS: tuple[type[Exception], ...] = (
     ConnectTimeoutError,
     ReadTimeoutError,
 )
+# What a retried call may raise: a service's error answer, or a transient connection failure.
+RETRIED_EXCEPTIONS: tuple[type[Exception], ...] = (ClientError, *TRANSIENT_EXCEPTIONS)
 
 
 # What a call that gave up raises: the service's answer, a network failure, or no time for an attempt.
@@ -138,7 +140,7 @@ class RetryPolicy:
         while True:
             try:
                 return operation()
-            except (ClientError, *TRANSIENT_EXCEPTIONS) as error:
+            except RETRIED_EXCEPTIONS as error:
                 delay = next(delays, None)
                 if delay is None or not retryable(error) or not self.time_for(delay):
                     raise

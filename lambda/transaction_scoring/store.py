@@ -7,8 +7,8 @@ Idempotency (S3 delivers events at least once; Lambda retries failed invocations
 - a file is scored under a *lease* (``acquire_lease``: one conditional write per file), so two deliveries of
   the same object never run at the same time and race between their check and their write;
 - predictions are then written with ``BatchWriteItem`` (25 items a call). A conditional ``PutItem`` per row
-  would guard each write on its own, but costs one API call per transaction (measured: ~20x the client CPU
-  per row of a batch write, see the README), which caps throughput far below what the endpoint allows.
+  would guard each write on its own, but costs one API call per transaction (measured: many times the client
+  CPU per row of a batch write, docs/benchmarks.md), which caps throughput far below what the endpoint allows.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from transaction_scoring import contract
-from transaction_scoring.retry import TRANSIENT_EXCEPTIONS, OutOfTime, RetryPolicy, describe
+from transaction_scoring.retry import RETRIED_EXCEPTIONS, OutOfTime, RetryPolicy, describe
 from transaction_scoring.rows import RESERVED_ID_PREFIX, ValidRow
 
 # Item attributes.
@@ -229,7 +229,7 @@ def _until_processed(
             response = policy.call(functools.partial(call, request))
         except OutOfTime as error:
             raise StoreFailure(f"DynamoDB {what}: {error}") from error
-        except (ClientError, *TRANSIENT_EXCEPTIONS) as error:
+        except RETRIED_EXCEPTIONS as error:
             code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
             raise StoreFailure(f"DynamoDB {what}: {describe(error)}", str(code)) from error
         yield response
@@ -284,7 +284,8 @@ def acquire_lease(
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
             raise
-        held = from_dynamodb(error.response.get("Item") or {})
+        # With ReturnValuesOnConditionCheckFailure, the error answer holds the item ("Item", not in its stub).
+        held = from_dynamodb(cast("Mapping[str, Any]", error.response.get("Item") or {}))
         return LeaseHolder(
             owner=str(held.get(LEASE_OWNER, "?")), expires_at=int(held.get(LEASE_EXPIRES_AT, 0))
         )

@@ -18,8 +18,8 @@ from enum import StrEnum
 from typing import Any
 
 from pipelines.deploy.errors import RegistryError
-from pipelines.deploy.monitors import MONITORS, BaselineFile, MonitorType
 from pipelines.errors import InvalidS3Uri
+from pipelines.monitors import MONITORS, BaselineFile, MonitorDefinition, MonitorType
 from pipelines.s3uri import S3Uri
 
 
@@ -45,31 +45,18 @@ class RegistryLayout:
     """Where a monitor's files sit in a registry structure, and which of them it cannot do without."""
 
     key: str
-    required: tuple[RegistryFile, ...]
-    optional: tuple[RegistryFile, ...] = ()
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
 
 
-DRIFT_CHECK_LAYOUT: Mapping[MonitorType, RegistryLayout] = {
-    MonitorType.DATA_QUALITY: RegistryLayout(
-        "ModelDataQuality", (RegistryFile.CONSTRAINTS, RegistryFile.STATISTICS)
-    ),
-    MonitorType.MODEL_QUALITY: RegistryLayout("ModelQuality", (RegistryFile.CONSTRAINTS,)),
-    # The bias drift monitor checks post-training metrics; pre-training constraints are merged in if present.
-    MonitorType.MODEL_BIAS: RegistryLayout(
-        "Bias",
-        (RegistryFile.CONFIG_FILE, RegistryFile.POST_TRAINING_CONSTRAINTS),
-        (RegistryFile.PRE_TRAINING_CONSTRAINTS,),
-    ),
-    MonitorType.MODEL_EXPLAINABILITY: RegistryLayout(
-        "Explainability", (RegistryFile.CONSTRAINTS, RegistryFile.CONFIG_FILE)
-    ),
-}
-MODEL_METRICS_LAYOUT: Mapping[MonitorType, RegistryLayout] = {
-    MonitorType.DATA_QUALITY: RegistryLayout(
-        "ModelDataQuality", (RegistryFile.CONSTRAINTS, RegistryFile.STATISTICS)
-    ),
-    MonitorType.MODEL_QUALITY: RegistryLayout("ModelQuality", (RegistryFile.CONSTRAINTS,)),
-}
+def drift_check_layout(monitor: MonitorDefinition) -> RegistryLayout:
+    """The monitor's files in DriftCheckBaselines (bias: pre-training constraints merged in if present)."""
+    return RegistryLayout(monitor.drift_check_section, monitor.drift_check_keys, monitor.drift_check_optional)
+
+
+def model_metrics_layout(monitor: MonitorDefinition) -> RegistryLayout | None:
+    """The monitor's files in ModelMetrics, where they can stand in for its baseline (else None)."""
+    return drift_check_layout(monitor) if monitor.model_metrics_stands_in else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,9 +119,10 @@ def _missing_text(section: str, layout: RegistryLayout, files: Mapping[str, str]
 def resolve_baselines(
     config_parameters: Mapping[str, str], description: Mapping[str, Any], package_arn: str
 ) -> dict[MonitorType, BaselineResolution]:
-    """Resolve the baselines of all four monitors for one stage (see the module docstring)."""
+    """Resolve the baselines of every deployed monitor for one stage (see the module docstring)."""
     result: dict[MonitorType, BaselineResolution] = {}
-    for monitor, spec in MONITORS.items():
+    for spec in MONITORS.model_monitor():
+        monitor = spec.type
         given = {
             name: config_parameters[name] for name in spec.baseline_parameters if config_parameters.get(name)
         }
@@ -142,11 +130,10 @@ def resolve_baselines(
             result[monitor] = BaselineResolution(monitor, BaselineSource.STAGE_CONFIG, given)
             continue
         reasons = []
-        for source, layouts in (
-            (BaselineSource.DRIFT_CHECK_BASELINES, DRIFT_CHECK_LAYOUT),
-            (BaselineSource.MODEL_METRICS, MODEL_METRICS_LAYOUT),
+        for source, layout in (
+            (BaselineSource.DRIFT_CHECK_BASELINES, drift_check_layout(spec)),
+            (BaselineSource.MODEL_METRICS, model_metrics_layout(spec)),
         ):
-            layout = layouts.get(monitor)
             if layout is None:
                 reasons.append(f"{source} holds no {monitor} constraints")
                 continue
@@ -162,9 +149,9 @@ def resolve_baselines(
 
 def parameter_files(resolution: BaselineResolution) -> dict[BaselineFile, str]:
     """Files that go straight into template parameters (the ones that need no Clarify preparation)."""
+    spec = MONITORS[resolution.monitor]
     if resolution.source is BaselineSource.STAGE_CONFIG:
-        spec = MONITORS[resolution.monitor]
-        return {file: resolution.files[spec.baseline_parameter(file)] for file in spec.baseline_files}
+        return {file: resolution.files[spec.baseline_parameter(file)] for file in spec.files}
     direct = {
         RegistryFile.CONSTRAINTS: BaselineFile.CONSTRAINTS,
         RegistryFile.STATISTICS: BaselineFile.STATISTICS,
@@ -173,8 +160,9 @@ def parameter_files(resolution: BaselineResolution) -> dict[BaselineFile, str]:
         return {}  # constraints are merged and the config prepared: see pipelines.deploy.clarify
     if resolution.monitor is MonitorType.MODEL_EXPLAINABILITY:
         return {BaselineFile.CONSTRAINTS: resolution.files[RegistryFile.CONSTRAINTS]}
-    return {
+    found = {
         direct[RegistryFile(name)]: uri
         for name, uri in resolution.files.items()
         if RegistryFile(name) in direct
     }
+    return {file: found[file] for file in spec.files if file in found}  # the template's order

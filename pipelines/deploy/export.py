@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import PurePath
 
 from pipelines.jsonio import dumps_pretty
+from pipelines.stage_export import StageExport
 from pipelines.storage import Storage
 
 PACKAGED_TEMPLATE = "packaged-template.yml"
@@ -39,7 +40,7 @@ def stack_name(project_name: str, stage_name: str) -> str:
 
 
 def deploy_command(project_name: str, stage_name: str, export_path: str) -> str:
-    """The ``aws cloudformation deploy`` command for one stage's export (the README quotes it)."""
+    """The ``aws cloudformation deploy`` command for one stage's export (docs/deploy.md quotes it)."""
     return " ".join(
         [
             "aws cloudformation deploy",
@@ -57,7 +58,7 @@ def write_export(
 ) -> list[str]:
     """Write the three files of one stage's export; return their paths."""
     written = [
-        storage.write_bytes(export_path, dumps_pretty({"Parameters": dict(parameters), "Tags": dict(tags)})),
+        storage.write_bytes(export_path, dumps_pretty(StageExport(parameters, tags).to_json())),
         storage.write_bytes(sibling(export_path, OVERRIDES_SUFFIX), dumps_pretty(key_value_list(parameters))),
         storage.write_bytes(sibling(export_path, TAGS_SUFFIX), dumps_pretty(key_value_list(tags))),
     ]

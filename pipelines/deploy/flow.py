@@ -9,10 +9,10 @@ written at all (exports only when their paths were asked for explicitly).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from transaction_scoring import contract
 
@@ -27,7 +27,6 @@ from pipelines.deploy.baselines import (
 from pipelines.deploy.errors import BaselineError, ConfigError
 from pipelines.deploy.export import deploy_command, write_export
 from pipelines.deploy.image_uris import MonitorImages, monitor_images
-from pipelines.deploy.monitors import DISABLED, ENABLED, MONITORS, BaselineFile, MonitorType
 from pipelines.deploy.plan import MonitorPlan, StagePlan
 from pipelines.deploy.preflight import capture_warnings
 from pipelines.deploy.registry import PackageSource, StagePackage, aws_call, resolve_stage_package
@@ -40,8 +39,13 @@ from pipelines.deploy.stage_config import (
 from pipelines.deploy.template_parameters import TemplateParameters, load_template_parameters
 from pipelines.errors import InvalidS3Uri
 from pipelines.jsonio import content_digest
+from pipelines.monitors import DISABLED, ENABLED, MONITORS, BaselineFile, MonitorType
 from pipelines.s3uri import S3Uri
 from pipelines.storage import Storage
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sagemaker import SageMakerClient
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +89,8 @@ class DeployOptions:
 class Clients:
     """The AWS clients the flow uses (created by the caller, through ``pipelines.aws``)."""
 
-    sagemaker: Any
-    s3: Any
+    sagemaker: SageMakerClient
+    s3: S3Client
     region: str
 
 
@@ -144,14 +148,14 @@ def _check_options(options: DeployOptions) -> None:
         raise ConfigError(str(error)) from None
 
 
-def _project_tags(sagemaker: Any, project_arn: str | None) -> dict[str, str]:
+def _project_tags(sagemaker: SageMakerClient, project_arn: str | None) -> dict[str, str]:
     if not project_arn:
         return {}
     with aws_call(f"sagemaker:ListTags {project_arn}"):
         return stack_tags_from_project(sagemaker.list_tags(ResourceArn=project_arn).get("Tags", []))
 
 
-def stack_tags_from_project(tags: list[Mapping[str, str]]) -> dict[str, str]:
+def stack_tags_from_project(tags: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     """The project's tags that CloudFormation accepts as stack tags (``aws:`` keys are reserved)."""
     kept = {tag["Key"]: tag["Value"] for tag in tags if not tag["Key"].startswith(_RESERVED_TAG_PREFIX)}
     if len(kept) != len(tags):
@@ -192,7 +196,8 @@ def plan_stage(
     warnings: list[str] = []
     switched_off: list[str] = []
 
-    for monitor, spec in MONITORS.items():
+    for spec in MONITORS.model_monitor():
+        monitor = spec.type
         resolution = resolutions[monitor]
         cannot_run = _cannot_run(monitor, resolution, package)
         if not config.enabled(monitor):
@@ -216,8 +221,8 @@ def plan_stage(
             parameters.setdefault(name, "")
 
     enabled = {plan.monitor for plan in monitors if plan.enabled}
-    for monitor, spec in MONITORS.items():
-        parameters[spec.enable_parameter] = ENABLED if monitor in enabled else DISABLED
+    for spec in MONITORS.model_monitor():
+        parameters[spec.enable_parameter] = ENABLED if spec.type in enabled else DISABLED
         parameters[spec.output_parameter] = (
             f"s3://{options.monitor_outputs_bucket}/{OUTPUT_PREFIX}/{spec.output_folder}"
         )
@@ -244,7 +249,7 @@ def plan_stage(
             package.deployed.capture_status,
             content_type=contract.CONTENT_TYPE,
             accept=contract.ACCEPT,
-            enabled_monitors=[m for m in MONITORS if m in enabled],
+            enabled_monitors=[spec.type for spec in MONITORS.model_monitor() if spec.type in enabled],
         )
     else:
         warnings.append(f"endpoint {endpoint} does not exist yet: its data capture could not be checked")
@@ -272,7 +277,7 @@ def _cannot_run(monitor: MonitorType, resolution: BaselineResolution, package: S
     if not resolution.found:
         return resolution.missing
     if (
-        monitor is MonitorType.MODEL_EXPLAINABILITY
+        MONITORS[monitor].needs_model
         and resolution.source is not BaselineSource.STAGE_CONFIG
         and package.model_name is None
     ):

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 from pipelines.deploy.baselines import BaselineSource
 from pipelines.deploy.clarify import DerivedFile
-from pipelines.deploy.monitors import MonitorType
 from pipelines.deploy.registry import StagePackage
+from pipelines.monitors import MonitorType
+from pipelines.stage_export import StageExport
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,7 @@ class StagePlan:
 
     def template_configuration(self) -> dict[str, dict[str, str]]:
         """The CodePipeline template-configuration form of this stage's export."""
-        return {"Parameters": dict(self.parameters), "Tags": dict(self.tags)}
+        return StageExport(self.parameters, self.tags).to_json()
 
 
 def render_plan(plans: list[StagePlan], *, dry_run: bool) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pipelines.deploy.monitors import MonitorType
+from pipelines.monitors import MONITORS, MonitorType
 
 CSV_TYPES = "CsvContentTypes"
 JSON_TYPES = "JsonContentTypes"
@@ -52,7 +52,7 @@ def capture_warnings(
         warnings.append(
             f"endpoint {endpoint_name}: data capture does not record requests (CaptureMode Input)"
         )
-    needs_output = [m for m in enabled if m is not MonitorType.DATA_QUALITY]
+    needs_output = [m for m in enabled if MONITORS[m].reads_responses]
     if needs_output and "Output" not in modes:
         warnings.append(
             f"endpoint {endpoint_name}: data capture does not record responses (CaptureMode Output), which "

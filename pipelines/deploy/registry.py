@@ -14,21 +14,24 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError, NoCredentialsError
 
 from pipelines.deploy.errors import AwsAccessError, RegistryError
 
+if TYPE_CHECKING:
+    from mypy_boto3_sagemaker import SageMakerClient
+
 log = logging.getLogger(__name__)
 
 MODEL_PACKAGE_TAG = "ModelPackageArn"
-APPROVED = "Approved"
+APPROVED: Final = "Approved"
 _PACKAGE_ARN = re.compile(r"arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package/[^/\s]+(/\d+)?")
 # SageMaker answers DescribeEndpoint for an unknown endpoint with a ValidationException, not a 404.
 _ENDPOINT_NOT_FOUND = re.compile(r"Could not find endpoint", re.IGNORECASE)
@@ -144,7 +147,9 @@ def container_package(model: Mapping[str, Any]) -> str | None:
     return None
 
 
-def package_from_model(model: Mapping[str, Any], tags: list[Mapping[str, str]]) -> tuple[str, ReferenceStyle]:
+def package_from_model(
+    model: Mapping[str, Any], tags: Sequence[Mapping[str, Any]]
+) -> tuple[str, ReferenceStyle]:
     """The package a model was built from: its container's ``ModelPackageName``, else its tag."""
     name = model.get("ModelName", "?")
     in_container = container_package(model)
@@ -181,7 +186,7 @@ def newest_approved(summaries: list[Mapping[str, Any]], group_name: str) -> Mapp
 # -- AWS calls (thin) ---------------------------------------------------------------------------------
 
 
-def describe_deployed_model(sagemaker: Any, endpoint_name: str) -> DeployedModel | None:
+def describe_deployed_model(sagemaker: SageMakerClient, endpoint_name: str) -> DeployedModel | None:
     """Follow an endpoint to its model package; ``None`` when the endpoint does not exist."""
     try:
         with aws_call(f"sagemaker:DescribeEndpoint {endpoint_name}"):
@@ -196,7 +201,7 @@ def describe_deployed_model(sagemaker: Any, endpoint_name: str) -> DeployedModel
     variant, model_name = model_from_endpoint_config(endpoint_name, config)
     with aws_call(f"sagemaker:DescribeModel {model_name}"):
         model = sagemaker.describe_model(ModelName=model_name)
-    tags: list[Mapping[str, str]] = []
+    tags: Sequence[Mapping[str, Any]] = []
     if container_package(model) is None:
         with aws_call(f"sagemaker:ListTags {model['ModelArn']}"):
             tags = sagemaker.list_tags(ResourceArn=model["ModelArn"]).get("Tags", [])
@@ -213,7 +218,7 @@ def describe_deployed_model(sagemaker: Any, endpoint_name: str) -> DeployedModel
     )
 
 
-def find_newest_approved(sagemaker: Any, group_name: str) -> str | None:
+def find_newest_approved(sagemaker: SageMakerClient, group_name: str) -> str | None:
     """ARN of the newest Approved package of a group (``None`` if it has none)."""
     summaries: list[Mapping[str, Any]] = []
     paginator = sagemaker.get_paginator("list_model_packages")
@@ -230,7 +235,7 @@ def find_newest_approved(sagemaker: Any, group_name: str) -> str | None:
     return str(newest["ModelPackageArn"]) if newest else None
 
 
-def describe_package(sagemaker: Any, package_arn: str, *, found_on: str) -> Mapping[str, Any]:
+def describe_package(sagemaker: SageMakerClient, package_arn: str, *, found_on: str) -> Mapping[str, Any]:
     """DescribeModelPackage, with a clear error when the package does not exist."""
     try:
         with aws_call(f"sagemaker:DescribeModelPackage {package_arn}"):
@@ -244,7 +249,7 @@ def describe_package(sagemaker: Any, package_arn: str, *, found_on: str) -> Mapp
         raise
 
 
-def resolve_stage_package(sagemaker: Any, endpoint_name: str, group_name: str) -> StagePackage:
+def resolve_stage_package(sagemaker: SageMakerClient, endpoint_name: str, group_name: str) -> StagePackage:
     """The package a stage's monitors should use (see the module docstring for the rules)."""
     deployed = describe_deployed_model(sagemaker, endpoint_name)
     if deployed is not None:

@@ -20,8 +20,11 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from pipelines.deploy.monitors import MonitorSpec
+if TYPE_CHECKING:
+    from pipelines.monitors import MonitorDefinition
+
 
 HOURLY_EXPRESSION = "cron(0 * ? * * *)"
 MAX_RUNTIME_API_LIMIT_S = 86400
@@ -97,12 +100,12 @@ def _hour(expression: str, text: str) -> int:
     return int(text)
 
 
-def max_runtime_limit_s(spec: MonitorSpec, schedule: Schedule) -> int:
+def max_runtime_limit_s(spec: MonitorDefinition, schedule: Schedule) -> int:
     """The longest MaxRuntimeInSeconds SageMaker accepts for ``spec`` on ``schedule``."""
     return min(schedule.interval_s // spec.jobs_per_execution, MAX_RUNTIME_API_LIMIT_S)
 
 
-def check_max_runtime(spec: MonitorSpec, schedule: Schedule, value: str) -> None:
+def check_max_runtime(spec: MonitorDefinition, schedule: Schedule, value: str) -> None:
     """Raise when ``value`` (seconds, as in the stage config) is too long for the schedule."""
     try:
         seconds = int(value)
@@ -116,7 +119,7 @@ def check_max_runtime(spec: MonitorSpec, schedule: Schedule, value: str) -> None
             else "an execution must end before the next one starts"
         )
         raise ScheduleRuleError(
-            f"{seconds} s is too long for a {spec.monitor} monitor that runs {schedule.describe()}: "
+            f"{seconds} s is too long for a {spec.type} monitor that runs {schedule.describe()}: "
             f"at most {limit} s ({why})"
         )
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.deploy.errors import ConfigError
-from pipelines.deploy.monitors import ENABLED, MONITORS, MonitorSpec, MonitorType
 from pipelines.deploy.schedule_rules import (
     ScheduleRuleError,
     check_max_runtime,
@@ -26,12 +25,11 @@ from pipelines.deploy.schedule_rules import (
 )
 from pipelines.deploy.template_parameters import TemplateParameters
 from pipelines.errors import InvalidS3Uri
+from pipelines.monitors import ENABLED, MONITORS, MonitorDefinition, MonitorType
 from pipelines.s3uri import S3Uri
+from pipelines.stage_export import END_OFFSET, GROUND_TRUTH_INPUT, START_OFFSET
 
 STAGE_NAME = "StageName"
-GROUND_TRUTH_INPUT = "GroundTruthInput"
-START_OFFSET = "GroundTruthStartTimeOffset"
-END_OFFSET = "GroundTruthEndTimeOffset"
 RECORD_PREPROCESSOR = "DataQualityRecordPreprocessorS3Uri"
 
 # Parameters the script computes from its flags and the Model Registry; a stage config may not set them.
@@ -42,7 +40,7 @@ COMPUTED_PARAMETERS: Mapping[str, str] = {
     "MonitoringScheduleName": "--sagemaker-project-name and StageName",
     "ModelMonitorImageUri": "the SageMaker SDK for the region",
     "ClarifyImageUri": "the SageMaker SDK for the region",
-    **{spec.output_parameter: "--monitor-outputs-bucket" for spec in MONITORS.values()},
+    **{spec.output_parameter: "--monitor-outputs-bucket" for spec in MONITORS.model_monitor()},
 }
 _TOP_LEVEL_KEYS = ("Parameters", "Tags")
 
@@ -129,11 +127,11 @@ def validate_stage_config(config: StageConfig, template: TemplateParameters, pro
     ]
     problems += template.problems(config.parameters, where=where)
     problems += _name_problems(config, project_name)
-    for spec in MONITORS.values():
+    for spec in MONITORS.model_monitor():
         problems += _baseline_pair_problems(config, spec)
-        if config.enabled(spec.monitor):
+        if config.enabled(spec.type):
             problems += _monitor_problems(config, spec, template)
-    if any(config.enabled(spec.monitor) for spec in MONITORS.values() if spec.needs_ground_truth):
+    if any(config.enabled(spec.type) for spec in MONITORS.model_monitor() if spec.needs_ground_truth):
         problems += _offset_problems(config, template)
     return problems
 
@@ -141,9 +139,9 @@ def validate_stage_config(config: StageConfig, template: TemplateParameters, pro
 def _name_problems(config: StageConfig, project_name: str) -> list[str]:
     endpoint = config.endpoint_name(project_name)
     names = [("endpoint name", endpoint)] + [
-        (f"{spec.monitor} schedule name", f"{endpoint}-{spec.monitor}")
-        for spec in MONITORS.values()
-        if config.enabled(spec.monitor)
+        (f"{spec.type} schedule name", f"{endpoint}-{spec.type}")
+        for spec in MONITORS.model_monitor()
+        if config.enabled(spec.type)
     ]
     problems = []
     for what, name in names:
@@ -154,7 +152,7 @@ def _name_problems(config: StageConfig, project_name: str) -> list[str]:
     return problems
 
 
-def _baseline_pair_problems(config: StageConfig, spec: MonitorSpec) -> list[str]:
+def _baseline_pair_problems(config: StageConfig, spec: MonitorDefinition) -> list[str]:
     given = [name for name in spec.baseline_parameters if config.parameters.get(name)]
     problems = []
     for name in given:
@@ -166,17 +164,19 @@ def _baseline_pair_problems(config: StageConfig, spec: MonitorSpec) -> list[str]
         missing = [name for name in spec.baseline_parameters if name not in given]
         problems.append(
             f"{config.source}: {', '.join(given)} is set but {', '.join(missing)} is not: give all of "
-            f"{spec.monitor}'s baseline files or none (then they come from the Model Registry)"
+            f"{spec.type}'s baseline files or none (then they come from the Model Registry)"
         )
     return problems
 
 
-def _monitor_problems(config: StageConfig, spec: MonitorSpec, template: TemplateParameters) -> list[str]:
+def _monitor_problems(
+    config: StageConfig, spec: MonitorDefinition, template: TemplateParameters
+) -> list[str]:
     where = config.source
     problems = []
     expression = config.value(spec.schedule_parameter, template)
     if expression is None:
-        return [f"{where}: {spec.schedule_parameter} is missing: the {spec.monitor} monitor is enabled"]
+        return [f"{where}: {spec.schedule_parameter} is missing: the {spec.type} monitor is enabled"]
     try:
         schedule = parse_schedule(expression)
     except ScheduleRuleError as error:
@@ -192,7 +192,7 @@ def _monitor_problems(config: StageConfig, spec: MonitorSpec, template: Template
     if spec.needs_ground_truth and config.parameters.get(GROUND_TRUTH_INPUT) == "":
         problems.append(
             f'{where}: {GROUND_TRUTH_INPUT} is empty but {spec.enable_parameter} is "yes": the '
-            f"{spec.monitor} monitor compares predictions with ground truth labels; give the S3 prefix they "
+            f"{spec.type} monitor compares predictions with ground truth labels; give the S3 prefix they "
             "are uploaded to "
             f'(or leave the key out for the default), or set {spec.enable_parameter} to "no"'
         )

@@ -3,7 +3,8 @@
 ``FraudModel`` is what the sandbox's endpoint serves and what the explainability monitor explains: it
 satisfies ``pipelines.monitoring.explainability.TreeContributionModel`` (``predict_proba``,
 ``contributions``, ``raw_feature_names``). Contributions are exact tree SHAP values from xgboost
-(``pred_contribs=True``, in log-odds), summed from model features back onto the raw columns they come from.
+(``pred_contribs=True``, in log-odds), summed from model features back onto the raw columns they come from
+(``pipelines.attributions``).
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ import pandas as pd
 import xgboost as xgb
 from transaction_scoring import contract
 
+from pipelines.attributions import aggregate_contributions
 from pipelines.jsonio import dumps_pretty
 from pipelines.model.artifact import BOOSTER_FILE, FEATURE_SPEC_FILE, ModelArtifactError, pack, unpack
 from pipelines.model.features import FeatureSpec, Records, encode
-from pipelines.monitoring.explainability.model import aggregate_contributions
 from pipelines.storage import Storage
 
 if TYPE_CHECKING:

@@ -1,15 +1,18 @@
 """``python -m pipelines.monitoring`` (console script ``fraud-monitor``): the portable monitors' command line.
 
-- ``baseline``: a dataset (CSV, local or S3) -> the four monitors' baseline files
+- ``baseline``: a dataset (CSV, local or S3) -> the monitors' baseline files
   (``pipelines.monitoring.baseline``);
 - ``run``: one endpoint, one window of data capture -> Model Monitor's result files
-  (``pipelines.monitoring.execution``); exit 0 without violations, 1 with violations or a failed monitor;
+  (``settings_resolution`` then ``execution``); exit 0 without violations, 1 with violations or a
+  failed monitor;
 - ``report``: results of one or many executions -> terminal summary and HTML
   (``pipelines.monitoring.report``).
 
-Every user mistake exits 2 with one ``error:`` line per problem (``pipelines.cli.run``); flag problems are
-collected and reported together. AWS clients are created only when an ``s3://`` location (or an endpoint to
-explain) is used.
+This is the only module that knows flags: it parses them into typed options, and shows the settings the
+engine's messages name (``pipelines.setting_names``) as the flags that give them (``flag_of``), as moto's
+``responses.py`` alone knows HTTP. Every user mistake exits 2 with one ``error:`` line per problem
+(``pipelines.cli.run``); flag problems are collected and reported together. AWS clients are created only when
+an ``s3://`` location (or an endpoint to explain) is used.
 """
 
 from __future__ import annotations
@@ -20,57 +23,44 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
-from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pipelines import aws
 from pipelines.cli import LOG_LEVELS, configure_logging, run
-from pipelines.deploy.monitors import MONITORS, MonitorType
-from pipelines.deploy.stage_config import END_OFFSET, START_OFFSET
-from pipelines.errors import UserError
-from pipelines.monitoring.baseline import BaselineOptions, BaselineSet, contract_predictor, make_baselines
-from pipelines.monitoring.capture_reader import ResponseFields
-from pipelines.monitoring.execution import (
-    BASELINE_FLAGS,
-    DEFAULT_EXPLAIN_MAX_RECORDS,
-    BaselineFiles,
-    ExecutionResult,
-    Explainer,
-    RunInputError,
-    RunSettings,
-    StageExport,
-    attribute_name,
-    baseline_files_at,
-    run_execution,
-)
-from pipelines.monitoring.explainability.model import ProbabilityModel
+from pipelines.errors import UserError, collect_problems
+from pipelines.monitoring.baseline import DEFAULT_PROBABILITY_THRESHOLD_PCT, BaselineOptions, make_baselines
+from pipelines.monitoring.baseline_files import BaselineFiles
+from pipelines.monitoring.bias.drift import DisparateImpactRule
+from pipelines.monitoring.clarify_predictor import contract_predictor
+from pipelines.monitoring.execution import RunInputError, run_execution
 from pipelines.monitoring.explainability.monitor import DEFAULT_BACKGROUND_ROWS
+from pipelines.monitoring.explainers import fraud_model, load_explainer
 from pipelines.monitoring.model_quality import ProblemType
+from pipelines.monitoring.rendering import render_baselines, render_execution
+from pipelines.monitoring.run_settings import (
+    DEFAULT_EXPLAIN_MAX_RECORDS,
+    SETTINGS_ORDER,
+    ExplainerSpec,
+    RunOptions,
+    Setting,
+    baseline_file_setting,
+)
+from pipelines.monitoring.settings_resolution import resolve_run_settings, settings_rank
+from pipelines.monitors import MONITORS, BaselineFileSpec, MonitorDefinition, MonitorType
 from pipelines.s3uri import is_s3_uri
+from pipelines.setting_names import SettingsError
+from pipelines.stage_export import StageExport
 from pipelines.storage import Storage
-from pipelines.timewindow import parse_duration, window
+from pipelines.timewindow import format_duration, format_utc, last_full_hour, parse_duration, window
+
+if TYPE_CHECKING:
+    from boto3 import Session
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sagemaker_runtime import SageMakerRuntimeClient
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 PROG = "fraud-monitor"
-MONITOR_NAMES: dict[str, MonitorType] = {
-    "data-quality": MonitorType.DATA_QUALITY,
-    "model-quality": MonitorType.MODEL_QUALITY,
-    "bias": MonitorType.MODEL_BIAS,
-    "explainability": MonitorType.MODEL_EXPLAINABILITY,
-}
-BASELINE_FILE_HELP = {
-    "--data-quality-statistics": "Data-quality statistics.json",
-    "--data-quality-constraints": "Data-quality constraints.json",
-    "--model-quality-constraints": "Model-quality constraints.json",
-    "--bias-config": "Clarify bias analysis_config.json",
-    "--bias-constraints": "Clarify post-training bias analysis.json",
-    "--explainability-config": "Clarify explainability analysis_config.json",
-    "--explainability-constraints": "Clarify explainability analysis.json",
-}
-MAX_SHOWN_VIOLATIONS = 5
-MAX_SHOWN_INPUT_PROBLEMS = 5
 
 
 class UsageError(UserError):
@@ -84,6 +74,32 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
+# -- the flags of the settings -------------------------------------------------------------------------------
+def baseline_file_flag(monitor: MonitorDefinition, spec: BaselineFileSpec) -> str:
+    """``--data-quality-statistics``, ``--bias-config``, ...: the ``run`` flag of one baseline file."""
+    return f"--{monitor.cli_name}-{spec.file.key}"
+
+
+# Settings whose flag is not ``--`` and their name with dashes (as ``--explain-max-records`` is).
+_OTHER_FLAGS = {
+    Setting.STAGE_EXPORT.value: "--stage-config",
+    Setting.WINDOW.value: "--start/--end",
+    Setting.BASELINE_FILES.value: "per-file flags",
+}
+
+
+def flag_of(name: str) -> str:
+    """The flag giving the setting ``name``: ``baseline.data_quality.statistics`` is given by
+    ``--data-quality-statistics``, ``explain_max_records`` by ``--explain-max-records``."""
+    if name in _OTHER_FLAGS:
+        return _OTHER_FLAGS[name]
+    for monitor in MONITORS.values():
+        for spec in monitor.baseline_files:
+            if name == baseline_file_setting(monitor, spec.file):
+                return baseline_file_flag(monitor, spec)
+    return "--" + name.replace("_", "-").replace(".", "-")
+
+
 # -- small parsers -------------------------------------------------------------------------------------------
 def _names(text: str | None) -> tuple[str, ...] | None:
     """``a,b , c`` -> ``("a", "b", "c")``; None stays None."""
@@ -92,21 +108,26 @@ def _names(text: str | None) -> tuple[str, ...] | None:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
-def _monitors(text: str | None, problems: list[str]) -> frozenset[MonitorType] | None:
+def _monitors(text: str | None, problems: list[str]) -> tuple[MonitorType, ...] | None:
+    """``--monitors``: CLI names or monitoring types, in the registry's order."""
     names = _names(text)
     if names is None:
         return None
-    lookup = {**MONITOR_NAMES, **{m.value.lower(): m for m in MonitorType}}
-    unknown = [n for n in names if n.lower() not in lookup]
+    choices = ", ".join(MONITORS.cli_names)
     if not names:
-        problems.append(f"--monitors is empty: give some of {', '.join(MONITOR_NAMES)}")
+        problems.append(f"--monitors is empty: give some of {choices}")
         return None
+    unknown = [n for n in names if MONITORS.named(n) is None]
     if unknown:
-        problems.append(
-            f"--monitors {text!r}: {', '.join(map(repr, unknown))} is not one of {', '.join(MONITOR_NAMES)}"
-        )
+        problems.append(f"--monitors {text!r}: {', '.join(map(repr, unknown))} is not one of {choices}")
         return None
-    return frozenset(lookup[n.lower()] for n in names)
+    chosen = {definition.type for n in names if (definition := MONITORS.named(n)) is not None}
+    return tuple(m for m in MONITORS if m in chosen)
+
+
+def _baseline_monitors(text: str | None, problems: list[str]) -> frozenset[MonitorType] | None:
+    chosen = _monitors(text, problems)
+    return None if chosen is None else frozenset(chosen)
 
 
 def number(text: str) -> int | float:
@@ -115,15 +136,6 @@ def number(text: str) -> int | float:
         return int(text)
     except ValueError:
         return float(text)
-
-
-def _collect(problems: list[str], make: Callable[[], T]) -> T | None:
-    """``make()``, or None with its user error's lines added to ``problems``."""
-    try:
-        return make()
-    except UserError as error:
-        problems.extend(error.problems)
-        return None
 
 
 def _non_negative(value: float | None, flag: str, problems: list[str]) -> None:
@@ -136,10 +148,10 @@ class _Aws:
 
     def __init__(self, region: str | None) -> None:
         self._region = region
-        self._session: Any = None
-        self._s3: Any = None
+        self._session: Session | None = None
+        self._s3: S3Client | None = None
 
-    def _aws_session(self) -> Any:
+    def _aws_session(self) -> Session:
         if self._session is None:
             self._session = aws.session(self._region)
         return self._session
@@ -149,15 +161,8 @@ class _Aws:
             self._s3 = aws.client("s3", self._aws_session())
         return Storage(self._s3)
 
-    def runtime(self) -> Any:
+    def runtime(self) -> SageMakerRuntimeClient:
         return aws.client("sagemaker-runtime", self._aws_session())
-
-
-def _fraud_model(location: str, storage: Storage) -> ProbabilityModel:
-    # Imported here: xgboost takes seconds to import, and only these paths need it.
-    from pipelines.model import FraudModel
-
-    return FraudModel.from_artifact(storage.read_bytes(location), where=location)
 
 
 # -- parser --------------------------------------------------------------------------------------------------
@@ -206,7 +211,8 @@ def _baseline_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", required=True, help="Folder or S3 prefix for the baseline files.")
     parser.add_argument(
         "--monitors",
-        help=f"Comma-separated, of {', '.join(MONITOR_NAMES)} (default: each one whose inputs are given).",
+        help=f"Comma-separated, of {', '.join(MONITORS.cli_names)} "
+        "(default: each one whose inputs are given).",
     )
     parser.add_argument(
         "--header",
@@ -275,14 +281,16 @@ def _run_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", help="Output root for every monitor (default: the stage export's).")
     parser.add_argument("--start", help="Window start, ISO-8601 (with --end; default: the last full hour).")
     parser.add_argument("--end", help="Window end = the execution's scheduled time, ISO-8601.")
-    parser.add_argument("--monitors", help=f"Comma-separated, of {', '.join(MONITOR_NAMES)} (default: all).")
+    parser.add_argument(
+        "--monitors", help=f"Comma-separated, of {', '.join(MONITORS.cli_names)} (default: all)."
+    )
     parser.add_argument(
         "--baseline",
         help="Folder written by `baseline`, or a DriftCheckBaselines JSON file (local or S3).",
     )
-    for flags in BASELINE_FLAGS.values():
-        for flag in flags.values():
-            parser.add_argument(flag, help=f"{BASELINE_FILE_HELP[flag]} (local or S3).")
+    for monitor in MONITORS.values():
+        for spec in monitor.baseline_files:
+            parser.add_argument(baseline_file_flag(monitor, spec), help=f"{spec.description} (local or S3).")
     parser.add_argument(
         "--stage-config", help="A stage export of get_baselines_and_configs.py to run as deployed."
     )
@@ -302,6 +310,13 @@ def _run_parser(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=0.0,
         help="How much farther from balance than the baseline a bias metric may be (default 0, Clarify's).",
+    )
+    parser.add_argument(
+        "--bias-di-rule",
+        choices=[rule.value for rule in DisparateImpactRule],
+        default=DisparateImpactRule.DISTANCE_FROM_ZERO.value,
+        help="How bias drift measures Disparate Impact: its distance from 0 like every metric "
+        "(default, the service's) or |log DI| (a ratio, balanced at 1); see docs/monitors/fidelity.md.",
     )
     parser.add_argument("--inference-attribute", help="Predicted label field of a response (default class).")
     parser.add_argument(
@@ -351,7 +366,7 @@ def baseline_options(
     if not label_values:
         problems.append("--label-values is empty: give the positive label value(s), e.g. 1")
     return BaselineOptions(
-        monitors=_monitors(args.monitors, problems),
+        monitors=_baseline_monitors(args.monitors, problems),
         has_header=args.header,
         headers=_names(args.headers),
         label=args.label,
@@ -360,7 +375,11 @@ def baseline_options(
         prediction_column=args.prediction_column,
         probability_column=args.probability_column,
         problem_type=ProblemType(args.problem_type) if args.problem_type else ProblemType.BINARY,
-        probability_threshold=50.0 if args.probability_threshold is None else args.probability_threshold,
+        probability_threshold=(
+            DEFAULT_PROBABILITY_THRESHOLD_PCT
+            if args.probability_threshold is None
+            else args.probability_threshold
+        ),
         model_quality_slack=args.model_quality_slack,
         label_values=label_values or ("1",),
         bias_config=bias_config,
@@ -381,35 +400,78 @@ def _baseline(args: argparse.Namespace) -> int:
     storage = clients.storage([args.dataset, args.output, args.model, args.bias_config, args.predictor])
     problems: list[str] = []
     bias_config = (
-        _collect(problems, lambda: storage.read_json(args.bias_config)) if args.bias_config else None
+        collect_problems(problems, lambda: storage.read_json(args.bias_config)) if args.bias_config else None
     )
-    predictor = _collect(problems, lambda: storage.read_json(args.predictor)) if args.predictor else None
+    predictor = (
+        collect_problems(problems, lambda: storage.read_json(args.predictor)) if args.predictor else None
+    )
     options = baseline_options(args, bias_config, problems, predictor)
     if problems:
         raise UsageError(problems)
-    model = _fraud_model(args.model, storage) if args.model else None
+    model = fraud_model(args.model, storage) if args.model else None
     result = make_baselines(storage, args.dataset, args.output, options, model)
-    sys.stdout.write(render_baselines(result, args.dataset))
+    sys.stdout.write(render_baselines(result, args.dataset, flag_of))
     return 0
 
 
-def render_baselines(result: BaselineSet, dataset: str) -> str:
-    lines = [f"Baselines of {dataset} ({result.rows} rows):"]
-    for monitor in MonitorType:
-        if monitor in result.written:
-            lines.append(f"  {monitor.value:<20} {', '.join(result.written[monitor])}")
-        elif monitor in result.skipped:
-            lines.append(f"  {monitor.value:<20} not made: {result.skipped[monitor]}")
-    lines.append(f"DriftCheckBaselines: {result.location}")
-    return "\n".join(lines) + "\n"
-
-
 # -- run -----------------------------------------------------------------------------------------------------
+def run_options(args: argparse.Namespace, problems: list[tuple[Setting, str]]) -> RunOptions:
+    """The ``run`` flags as typed options; problems of flags that do not parse are appended, one line each,
+    with the setting they give (problems are reported in ``SETTINGS_ORDER``)."""
+    found: list[str] = []
+    execution_window = collect_problems(found, lambda: window(args.start, args.end))
+    problems += [(Setting.WINDOW, p) for p in found]
+    found = []
+    monitors = _monitors(args.monitors, found)
+    problems += [(Setting.MONITORS, p) for p in found]
+    offsets: dict[Setting, timedelta | None] = {}
+    for name, text, flag in (
+        (Setting.START_OFFSET, args.start_offset, "--start-offset"),
+        (Setting.END_OFFSET, args.end_offset, "--end-offset"),
+    ):
+        offsets[name] = None
+        if text:
+            try:
+                offsets[name] = parse_duration(text, what=flag)
+            except UserError as error:
+                problems += [(name, p) for p in error.problems]
+    explainer = None
+    if args.model is not None or args.explain_endpoint is not None:
+        explainer = ExplainerSpec(model=args.model, endpoint=args.explain_endpoint)
+    return RunOptions(
+        capture=args.capture,
+        window=execution_window or last_full_hour(),  # a window that does not parse is reported above
+        endpoint=args.endpoint,
+        variant=args.variant,
+        output=args.output,
+        monitors=monitors,
+        baseline=args.baseline,
+        baseline_files=_given_files(args),
+        ground_truth=args.ground_truth,
+        start_offset=offsets[Setting.START_OFFSET],
+        end_offset=offsets[Setting.END_OFFSET],
+        problem_type=ProblemType(args.problem_type) if args.problem_type else None,
+        probability_threshold=args.probability_threshold,
+        inference_attribute=args.inference_attribute,
+        probability_attribute=args.probability_attribute,
+        explainer=explainer,
+        explain_max_records=args.explain_max_records,
+        bias_tolerance=args.bias_tolerance,
+        bias_di_rule=DisparateImpactRule(args.bias_di_rule),
+    )
+
+
 def _given_files(args: argparse.Namespace) -> dict[MonitorType, BaselineFiles]:
     """The per-file baseline flags (``--bias-config`` ...) of each monitor."""
     return {
-        monitor: BaselineFiles(**{key: getattr(args, _dest(flag)) for key, flag in flags.items()})
-        for monitor, flags in BASELINE_FLAGS.items()
+        monitor.type: BaselineFiles.of(
+            {
+                spec.file.key: value
+                for spec in monitor.baseline_files
+                if (value := getattr(args, _dest(baseline_file_flag(monitor, spec)))) is not None
+            }
+        )
+        for monitor in MONITORS.values()
     }
 
 
@@ -417,173 +479,17 @@ def _dest(flag: str) -> str:
     return flag.lstrip("-").replace("-", "_")
 
 
-def run_settings(
-    args: argparse.Namespace, export: StageExport | None, clients: _Aws
-) -> tuple[RunSettings, Explainer | None, Storage]:
-    """The ``run`` flags (over a stage export's values) as settings; every problem is reported at once."""
-    problems: list[str] = []
-    endpoint = args.endpoint or (export.endpoint if export else None)
-    if endpoint is None:
-        problems.append("--endpoint is required (or a --stage-config with an EndpointName)")
-    elif export is not None and export.endpoint and args.endpoint and export.endpoint != args.endpoint:
-        problems.append(
-            f"--endpoint {args.endpoint!r} differs from {export.where}'s EndpointName {export.endpoint!r}"
-        )
-    execution_window = _collect(problems, lambda: window(args.start, args.end))
-    monitors, disabled = _selected_monitors(args, export, problems)
-    outputs = _outputs(args, export, monitors, problems)
-    _check_run_flags(args, export, problems)
-    start_offset = _offset(args.start_offset, "--start-offset", export, START_OFFSET, problems)
-    end_offset = _offset(args.end_offset, "--end-offset", export, END_OFFSET, problems)
-    problem_type = (
-        ProblemType(args.problem_type)
-        if args.problem_type
-        else _collect(problems, lambda: export.problem_type if export else None)
-    )
-    threshold = (
-        args.probability_threshold
-        if args.probability_threshold is not None
-        else _collect(problems, lambda: export.probability_threshold if export else None)
-    )
-    fields = _collect(problems, lambda: _response_fields(args, export)) or ResponseFields()
-    ground_truth = args.ground_truth or (export.ground_truth if export else None)
-
-    given = _given_files(args)
-    located = [f for files in given.values() for f in _locations(files)]
-    if export is not None:
-        located += [f for m in MonitorType for f in _locations(export.baseline(m))]
-    storage = _collect(
-        problems,
-        lambda: clients.storage(
-            [args.capture, *outputs.values(), ground_truth, args.baseline, args.model, *located]
-        ),
-    )
-    baselines = _baselines(args, export, given, storage, problems) if storage is not None else given
-    if problems:
-        raise UsageError(problems)
-    assert endpoint is not None
-    assert execution_window is not None
-    assert storage is not None
-
-    explainer = None
-    if args.model is not None:
-        explainer = Explainer(f"model {args.model}", lambda: _fraud_model(args.model, storage))
-    elif args.explain_endpoint is not None:
-        explainer = Explainer(
-            f"endpoint {args.explain_endpoint}", lambda: _endpoint_model(clients, args.explain_endpoint)
-        )
-    settings = RunSettings(
-        endpoint=endpoint,
-        capture_root=args.capture,
-        outputs=outputs,
-        window=execution_window,
-        monitors=monitors,
-        explicit=args.monitors is not None,
-        baselines=baselines,
-        ground_truth=ground_truth,
-        start_offset=start_offset,
-        end_offset=end_offset,
-        problem_type=problem_type,
-        probability_threshold=threshold,
-        response_fields=fields,
-        variant=args.variant,
-        explain_max_records=args.explain_max_records,
-        bias_tolerance=args.bias_tolerance,
-        disabled=disabled,
-    )
-    return settings, explainer, storage
-
-
-def _selected_monitors(
-    args: argparse.Namespace, export: StageExport | None, problems: list[str]
-) -> tuple[tuple[MonitorType, ...], dict[MonitorType, str]]:
-    """``--monitors``, else the ones the stage export enables (the others are disabled), else all four."""
-    selected = _monitors(args.monitors, problems)
-    disabled: dict[MonitorType, str] = {}
-    if selected is None and export is not None:
-        selected = frozenset(m for m in MonitorType if export.enabled(m))
-        disabled = {
-            m: f"disabled in {export.where} (Enable{m.value}Monitor)"
-            for m in MonitorType
-            if m not in selected
-        }
-    return tuple(m for m in MonitorType if selected is None or m in selected), disabled
-
-
-def _outputs(
-    args: argparse.Namespace, export: StageExport | None, monitors: Sequence[MonitorType], problems: list[str]
-) -> dict[MonitorType, str]:
-    """``--output`` for every monitor, else each monitor's MonitoringOutputS3Uri from the stage export."""
-    outputs: dict[MonitorType, str] = {}
-    for monitor in monitors:
-        output = args.output or (export.output(monitor) if export else None)
-        if output is None:
-            where = f": {export.where} has no {MONITORS[monitor].output_parameter}" if export else ""
-            problems.append(f"--output is required{where}")
-            break
-        outputs[monitor] = output
-    return outputs
-
-
-def _check_run_flags(args: argparse.Namespace, export: StageExport | None, problems: list[str]) -> None:
-    if not is_s3_uri(args.capture) and not Path(args.capture).is_dir():
-        problems.append(f"--capture {args.capture}: no such folder (expected the data capture root)")
-    if args.baseline is not None and export is not None:
-        problems.append("give --baseline or --stage-config, not both (per-file flags may override either)")
-    if args.model is not None and args.explain_endpoint is not None:
-        problems.append("give --model or --explain-endpoint, not both")
-    if args.explain_max_records < 1:
-        problems.append(f"--explain-max-records is {args.explain_max_records}: expected at least 1")
-    _non_negative(args.probability_threshold, "--probability-threshold", problems)
-    _non_negative(args.bias_tolerance, "--bias-tolerance", problems)
-
-
-def _offset(
-    text: str | None, flag: str, export: StageExport | None, parameter: str, problems: list[str]
-) -> timedelta | None:
-    if text:
-        return _collect(problems, lambda: parse_duration(text, what=flag))
-    return _collect(problems, lambda: export.offset(parameter) if export else None)
-
-
-def _baselines(
-    args: argparse.Namespace,
-    export: StageExport | None,
-    given: dict[MonitorType, BaselineFiles],
-    storage: Storage,
-    problems: list[str],
-) -> dict[MonitorType, BaselineFiles]:
-    """Per-file flags first, then the ``--baseline`` folder's files, then the stage export's."""
-    baselines = dict(given)
-    if args.baseline is not None:
-        in_folder = _collect(problems, lambda: baseline_files_at(storage, args.baseline)) or {}
-        if in_folder and not any(_locations(files) for files in in_folder.values()):
-            problems.append(
-                f"--baseline {args.baseline}: no baseline files in it (expected the layout `baseline` "
-                "writes, e.g. data-quality/statistics.json, or a drift_check_baselines.json)"
-            )
-        baselines = {m: baselines[m].merged_with(in_folder.get(m, BaselineFiles())) for m in MonitorType}
-    if export is not None:
-        baselines = {m: baselines[m].merged_with(export.baseline(m)) for m in MonitorType}
-    return baselines
-
-
-def _locations(files: BaselineFiles) -> list[str]:
-    """The locations of the files that are given."""
-    return [f for f in (files.statistics, files.constraints, files.config) if f]
-
-
-def _response_fields(args: argparse.Namespace, export: StageExport | None) -> ResponseFields:
-    base = export.response_fields if export is not None else ResponseFields()
-    label = attribute_name(args.inference_attribute, what="--inference-attribute")
-    probability = attribute_name(args.probability_attribute, what="--probability-attribute")
-    return ResponseFields(label or base.label, probability or base.probability)
-
-
-def _endpoint_model(clients: _Aws, endpoint: str) -> ProbabilityModel:
-    from pipelines.monitoring.explainability import EndpointModel
-
-    return EndpointModel(clients.runtime(), endpoint)
+def run_locations(options: RunOptions, export: StageExport | None) -> list[str | None]:
+    """Every location a run may read or write (an S3 one needs a client)."""
+    return [
+        options.capture,
+        options.output,
+        options.ground_truth,
+        options.baseline,
+        options.explainer.model if options.explainer else None,
+        *(f for files in options.baseline_files.values() for f in files.locations),
+        *(export.parameters.values() if export else ()),
+    ]
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -592,65 +498,69 @@ def _run(args: argparse.Namespace) -> int:
     if args.stage_config is not None:
         document = clients.storage([args.stage_config]).read_json(args.stage_config)
         export = StageExport.from_json(document, where=args.stage_config)
-    settings, explainer, storage = run_settings(args, export, clients)
-    result = run_execution(storage, settings, explainer)
+    flag_problems: list[tuple[Setting, str]] = []
+    options = run_options(args, flag_problems)
+    problems = [(SETTINGS_ORDER.index(name), problem) for name, problem in flag_problems]
+    found: list[str] = []
+    storage = collect_problems(found, lambda: clients.storage(run_locations(options, export)))
+    resolved = None
+    if storage is not None:
+        try:
+            resolved = resolve_run_settings(options, export, storage)
+        except SettingsError as error:
+            found += error.problems
+    problems += [(settings_rank(problem), problem) for problem in found]
+    if problems:
+        raise UsageError([problem for _, problem in sorted(problems, key=lambda ranked: ranked[0])])
+    assert storage is not None
+    assert resolved is not None
+    explainer = load_explainer(resolved.explainer, storage, clients.runtime)
+    result = run_execution(storage, resolved.settings, explainer, name_setting=flag_of)
     sys.stdout.write(render_execution(result))
     if result.user_errors:
         raise RunInputError(result.user_errors)
     return result.exit_code
 
 
-def render_execution(result: ExecutionResult) -> str:
-    """Per monitor: status, records, violations (the first few) and where the files went."""
-    settings = result.settings
-    lines = [f"Endpoint {settings.endpoint}, window {settings.window}:"]
-    input_problems: dict[str, None] = {}
-    unreadable = 0
-    for outcome in result.outcomes:
-        summary = outcome.summary
-        header = f"  {summary.monitor.value:<20} {summary.status.value}"
-        counts = _counts(summary.inputs)
-        if counts:
-            header += f"  {counts}"
-        if summary.violations:
-            header += f", {len(summary.violations)} violation{'s' if len(summary.violations) != 1 else ''}"
-        lines.append(header)
-        if summary.reason:
-            lines.append(f"    {summary.reason}")
-        for violation in summary.violations[:MAX_SHOWN_VIOLATIONS]:
-            check, description = violation.get("constraint_check_type"), violation.get("description")
-            lines.append(f"    - {check} {_subject(violation)}: {description}")
-        if len(summary.violations) > MAX_SHOWN_VIOLATIONS:
-            more = len(summary.violations) - MAX_SHOWN_VIOLATIONS
-            lines.append(f"    ... and {more} more in constraint_violations.json")
-        lines.append(f"    -> {outcome.folder}")
-        unreadable = max(unreadable, int(summary.inputs.get("unreadable_lines", 0)))
-        input_problems.update(dict.fromkeys(summary.input_problems))
-    for monitor, reason in settings.disabled.items():
-        lines.append(f"  {monitor.value:<20} not run: {reason}")
-    if input_problems:
-        lines.append(f"Input problems ({unreadable} unreadable capture lines; see summary.json):")
-        lines += [f"  {problem}" for problem in list(input_problems)[:MAX_SHOWN_INPUT_PROBLEMS]]
-    return "\n".join(lines) + "\n"
+def run_argv(options: RunOptions, stage_export: str | None = None) -> list[str]:
+    """The ``run`` command line that asks for ``options`` (what the sandbox shows for each of its runs)."""
+    argv = ["run"]
 
+    def add(flag: str, value: object) -> None:
+        if value is not None:
+            argv.extend([flag, str(value)])
 
-def _counts(inputs: Any) -> str:
-    if not inputs:
-        return ""
-    text = f"{inputs.get('records', 0)} records"
-    if "ground_truth_matched" in inputs:
-        text += f" ({inputs['ground_truth_matched']} with ground truth)"
-    if "records_explained" in inputs:
-        text += f" ({inputs['records_explained']} explained)"
-    return text
-
-
-def _subject(violation: Any) -> str:
-    if "feature_name" in violation:
-        return str(violation["feature_name"])
-    if "facet" in violation:
-        return f"{violation.get('metric_name')} {violation['facet']}={violation.get('facet_value')}"
-    return str(violation.get("metric_name") or violation.get("label") or "")
+    add("--stage-config", stage_export)
+    add("--endpoint", options.endpoint)
+    add("--capture", options.capture)
+    add("--output", options.output)
+    if options.explainer is not None:
+        add("--model", options.explainer.model)
+        add("--explain-endpoint", options.explainer.endpoint)
+    add("--variant", options.variant)
+    if options.monitors is not None:
+        add("--monitors", ",".join(MONITORS[m].cli_name for m in options.monitors))
+    add("--start", format_utc(options.window.start))
+    add("--end", format_utc(options.window.end))
+    add("--baseline", options.baseline)
+    for monitor in MONITORS.values():
+        files = options.baseline_files.get(monitor.type, BaselineFiles())
+        for spec in monitor.baseline_files:
+            add(baseline_file_flag(monitor, spec), files.get(spec.file))
+    add("--ground-truth", options.ground_truth)
+    add("--start-offset", None if options.start_offset is None else format_duration(options.start_offset))
+    add("--end-offset", None if options.end_offset is None else format_duration(options.end_offset))
+    add("--problem-type", options.problem_type)
+    add("--probability-threshold", options.probability_threshold)
+    add("--inference-attribute", options.inference_attribute)
+    add("--probability-attribute", options.probability_attribute)
+    if options.explain_max_records != DEFAULT_EXPLAIN_MAX_RECORDS:
+        add("--explain-max-records", options.explain_max_records)
+    if options.bias_tolerance:
+        add("--bias-tolerance", options.bias_tolerance)
+    if options.bias_di_rule is not DisparateImpactRule.DISTANCE_FROM_ZERO:
+        add("--bias-di-rule", options.bias_di_rule.value)
+    return argv
 
 
 # -- report --------------------------------------------------------------------------------------------------
@@ -698,4 +608,4 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command; returns its exit status (0 fine, 1 violations or a failed monitor, 2 user error)."""
-    return run(_main, argv)
+    return run(_main, argv, name_setting=flag_of)

@@ -1,25 +1,34 @@
-"""The names of the files Model Monitor's and Clarify's jobs read and write, defined once.
-
-Baselining jobs write ``statistics.json`` and ``constraints.json`` (Model Monitor) or
-``analysis_config.json`` and ``analysis.json`` (Clarify); a monitoring execution writes ``statistics.json``
-or ``analysis.json`` and ``constraint_violations.json`` to its folder, and ours add ``summary.json``
-(``pipelines.monitoring.summary``):
-https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-interpreting-results.html
-"""
+"""Writing the files of a Clarify monitoring execution; the file names (defined once, in
+``pipelines.monitors.files``) re-exported for the monitors."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pipelines.monitors.files import (
+    ANALYSIS,
+    ANALYSIS_CONFIG,
+    CONSTRAINTS,
+    DRIFT_CHECK_BASELINES_FILE,
+    STATISTICS,
+    SUMMARY,
+    VIOLATIONS,
+)
 from pipelines.storage import Storage, join_location
 
-STATISTICS = "statistics.json"
-CONSTRAINTS = "constraints.json"
-VIOLATIONS = "constraint_violations.json"
-ANALYSIS = "analysis.json"
-ANALYSIS_CONFIG = "analysis_config.json"
-SUMMARY = "summary.json"  # ours, next to Model Monitor's files (``pipelines.monitoring.summary``)
+__all__ = [
+    "ANALYSIS",
+    "ANALYSIS_CONFIG",
+    "CLARIFY_VERSION",
+    "CONSTRAINTS",
+    "DRIFT_CHECK_BASELINES_FILE",
+    "STATISTICS",
+    "SUMMARY",
+    "VIOLATIONS",
+    "write_clarify_results",
+]
+
 # The "version" of Clarify's analysis.json and of its monitoring jobs' constraint_violations.json.
 CLARIFY_VERSION = "1.0"
 

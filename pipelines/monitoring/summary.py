@@ -3,7 +3,7 @@
 Model Monitor writes each execution to ``{output}/{endpoint}/{schedule}/yyyy/mm/dd/hh/`` (the hour is the
 execution's scheduled hour: https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-interpreting-results.html);
 ``run`` writes there too, with schedule names ``{endpoint}-{MonitoringType}`` as the deployment template names
-them, and adds this file (format in the monitoring layout of the README)::
+them, and adds this file (format: docs/monitors/formats.md)::
 
     {"version": "1.0", "tool": "pipelines.monitoring 0.1.0", "monitor": "DataQuality", "endpoint": "...",
      "window": {"start": "...Z", "end": "...Z"}, "generated_at": "...Z",
@@ -22,12 +22,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from pipelines.__version__ import __version__
-from pipelines.deploy.monitors import MonitorType
-from pipelines.monitoring.report.results import ExecutionStatus
-from pipelines.monitoring.result_files import SUMMARY
+from pipelines.monitors import MonitorType
+from pipelines.monitors.files import SUMMARY
 from pipelines.storage import Storage, join_location
 from pipelines.timewindow import TimeWindow, format_utc, hour_partition
 
@@ -35,6 +35,20 @@ SUMMARY_VERSION = "1.0"
 TOOL = f"pipelines.monitoring {__version__}"
 # Enough to find the cause; a broken producer can make thousands of bad lines.
 MAX_INPUT_PROBLEMS = 20
+
+
+class ExecutionStatus(StrEnum):
+    """Model Monitor's execution statuses, plus ``Skipped`` (our ``run`` when there is no input)."""
+
+    COMPLETED = "Completed"
+    COMPLETED_WITH_VIOLATIONS = "CompletedWithViolations"
+    FAILED = "Failed"
+    SKIPPED = "Skipped"
+    # Model Monitor statuses our summary never writes, but a user may copy from describe-monitoring-schedule.
+    IN_PROGRESS = "InProgress"
+    PENDING = "Pending"
+    STOPPED = "Stopped"
+
 
 # Statuses ``run`` writes (Model Monitor's execution statuses, plus Skipped for a monitor without inputs).
 COMPLETED = ExecutionStatus.COMPLETED

@@ -91,3 +91,15 @@ def require_columns(table: pl.DataFrame, columns: Sequence[str], *, where: str) 
     if missing:
         available = ", ".join(table.columns)
         raise DatasetError([f"{where}: no column {c!r}; the table has: {available}" for c in missing])
+
+
+def column_problems(
+    columns: Sequence[str], wanted: Sequence[tuple[str, str | None]], where: str
+) -> list[str]:
+    """One line per ``(what, column)`` of ``wanted`` that is not among ``columns`` (None: not asked for)."""
+    available = ", ".join(columns)
+    return [
+        f"{what} {name!r}: no such column in {where}; it has: {available}"
+        for what, name in wanted
+        if name is not None and name not in columns
+    ]

@@ -1,6 +1,6 @@
 """``python -m pipelines.sandbox demo [--serve] ...``: see ``pipelines.sandbox.demo``."""
 
-from pipelines.sandbox.demo import entry_point
+from pipelines.sandbox.demo.cli import entry_point
 
 if __name__ == "__main__":
     entry_point()

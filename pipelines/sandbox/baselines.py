@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING
 
 from transaction_scoring import contract
 
-from pipelines.monitoring.baseline import BaselineOptions, contract_predictor, make_baselines
+from pipelines.monitoring.baseline import BaselineOptions, make_baselines
+from pipelines.monitoring.clarify_predictor import contract_predictor
 from pipelines.sandbox.world import INSTANCE_TYPE, RegisteredBaselines
 
 if TYPE_CHECKING:

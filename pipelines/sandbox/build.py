@@ -3,7 +3,7 @@
 The build phase's commands are read from ``buildspec.yml`` and run one by one with bash (the buildspec's
 shell) in a build folder holding the files CodeBuild checks out, with the variables CodeBuild would provide
 and every AWS call going to the emulator (``AWS_ENDPOINT_URL``). Each stage's stack is then deployed with the
-README's ``aws cloudformation deploy`` command (``pipelines.deploy.export.deploy_command``).
+documented ``aws cloudformation deploy`` command (docs/deploy.md; ``pipelines.deploy.export.deploy_command``).
 
 moto's CloudFormation creates the resource types it implements (the alert path's KMS key, SNS topic and
 EventBridge rule) and skips the rest, the SageMaker monitoring job definitions and schedules among them: the
@@ -20,12 +20,16 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from pipelines.deploy.export import deploy_command, stack_name
 from pipelines.errors import UserError
+from pipelines.monitors import ENABLED, MONITORS
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # What CodeBuild checks out and the build phase reads (the pipelines package is installed in the venv).
@@ -36,7 +40,6 @@ BUILD_FILES = (
     "staging-monitoring-schedule-config.json",
     "prod-monitoring-schedule-config.json",
 )
-MONITORS = ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")
 
 
 class BuildFailed(UserError):
@@ -135,8 +138,10 @@ def run_build_phase(folder: Path, inputs: BuildInputs) -> BuildResult:
     return BuildResult(folder, dict(buildspec["env"]["variables"]), len(commands), log)
 
 
-def deploy_stage(build: BuildResult, inputs: BuildInputs, stage: str, cloudformation: Any) -> StackSummary:
-    """Deploy one stage's exported parameters with the README's command; read back the stack."""
+def deploy_stage(
+    build: BuildResult, inputs: BuildInputs, stage: str, cloudformation: CloudFormationClient
+) -> StackSummary:
+    """Deploy one stage's exported parameters with the documented command; read back the stack."""
     buildspec = yaml.safe_load((build.folder / "buildspec.yml").read_text())
     command = deploy_command(
         inputs.project_name, stage, build.variables[f"EXPORT_TEMPLATE_{stage.upper()}_CONFIG"]
@@ -145,10 +150,12 @@ def deploy_stage(build: BuildResult, inputs: BuildInputs, stage: str, cloudforma
     return describe_stack(cloudformation, stack_name(inputs.project_name, stage), stage)
 
 
-def describe_stack(cloudformation: Any, name: str, stage: str) -> StackSummary:
+def describe_stack(cloudformation: CloudFormationClient, name: str, stage: str) -> StackSummary:
     stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
     parameters = {p["ParameterKey"]: p.get("ParameterValue") for p in stack.get("Parameters", [])}
-    monitors = tuple(m for m in MONITORS if parameters.get(f"Enable{m}Monitor") == "yes")
+    monitors = tuple(
+        m.type.value for m in MONITORS.model_monitor() if parameters.get(m.enable_parameter) == ENABLED
+    )
     resources = cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]
     return StackSummary(
         stage=stage,

@@ -27,13 +27,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipelines.capture import CaptureEncoding, CaptureRecord, capture_file_key
 from pipelines.errors import UserError
 from pipelines.s3uri import S3Uri
 from pipelines.storage import Storage, join_location
 from pipelines.timewindow import floor_hour
+
+if TYPE_CHECKING:
+    from mypy_boto3_sagemaker import SageMakerClient
 
 _log = logging.getLogger(__name__)
 
@@ -114,11 +117,11 @@ class EndpointCapture:
     settings: CaptureSettings | None
 
 
-def describe_endpoint_capture(sagemaker: Any, endpoint_name: str) -> EndpointCapture:
+def describe_endpoint_capture(sagemaker: SageMakerClient, endpoint_name: str) -> EndpointCapture:
     """Read an endpoint's variant and DataCaptureConfig: endpoint -> endpoint config (2 calls)."""
     endpoint = sagemaker.describe_endpoint(EndpointName=endpoint_name)
     config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
-    variants = config.get("ProductionVariants") or [{}]
+    variants = config.get("ProductionVariants") or []
     capture = config.get("DataCaptureConfig")
     settings = (
         CaptureSettings.from_config(
@@ -127,7 +130,8 @@ def describe_endpoint_capture(sagemaker: Any, endpoint_name: str) -> EndpointCap
         if capture
         else None
     )
-    return EndpointCapture(endpoint_name, str(variants[0].get("VariantName", "AllTraffic")), settings)
+    variant = variants[0]["VariantName"] if variants else "AllTraffic"
+    return EndpointCapture(endpoint_name, variant, settings)
 
 
 @dataclass

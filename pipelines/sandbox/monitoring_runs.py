@@ -1,10 +1,11 @@
 """The demo's last act: the portable monitors run on prod's traffic exactly as the stage was deployed.
 
-For each traffic hour, ``python -m pipelines.monitoring run`` is called in this process (through the CLI's
-``main``) with the prod stage's export (``--stage-config``: baselines, ground truth, offsets, outputs), the
-capture destination of prod's endpoint config and the model artifact of the package prod runs. Results go to
-the export's ``{Type}MonitoringOutputS3Uri`` folders, as Model Monitor's executions would; then ``report``
-renders them all (terminal text in the log, HTML into the output folder).
+For each traffic hour the monitors run in this process, through the engine's API with typed values
+(``resolve_run_settings`` then ``run_execution``, as ``python -m pipelines.monitoring run`` does): the prod
+stage's export (baselines, ground truth, offsets, outputs), the capture destination of prod's endpoint
+config and the model artifact of the package prod runs. The log shows each run as the equivalent command
+line and its output. Results go to the export's ``{Type}MonitoringOutputS3Uri`` folders, as Model Monitor's
+executions would; then the report renders them all (terminal text in the log, HTML into the output folder).
 
 Which executions (``plan_monitor_runs``): data quality and explainability read the execution window itself,
 so an hour ``H`` is analysed by the hourly execution scheduled at ``H+1h``. Model quality and bias read the
@@ -23,90 +24,40 @@ execution they are given, and these are the ones that isolate each hour.
 
 from __future__ import annotations
 
-import contextlib
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pipelines.deploy.monitors import MonitorType
+from pipelines import aws
 from pipelines.errors import UserError
-from pipelines.monitoring.cli import MONITOR_NAMES, main
-from pipelines.monitoring.execution import StageExport
+from pipelines.monitoring import report
+from pipelines.monitoring.cli import flag_of, run_argv
+from pipelines.monitoring.execution import run_execution
+from pipelines.monitoring.explainers import load_explainer
 from pipelines.monitoring.ground_truth_merge import capture_window
+from pipelines.monitoring.rendering import render_execution
 from pipelines.monitoring.report.documents import parse_violations
 from pipelines.monitoring.result_files import SUMMARY
+from pipelines.monitoring.run_settings import ExplainerSpec, RunOptions
+from pipelines.monitoring.settings_resolution import resolve_run_settings
 from pipelines.monitoring.summary import execution_folder
+from pipelines.monitors import MONITORS, MonitorType
 from pipelines.s3uri import S3Uri
+from pipelines.setting_names import show
+from pipelines.stage_export import StageExport
 from pipelines.storage import Storage, join_location
 from pipelines.timewindow import HOUR, TimeWindow, format_utc
 
 # Labels for an hour's transactions are collected half an hour into the next hour (chargebacks take days in
 # reality; the demo compresses that, and the deployed one-day window would accept them that late too).
 LABEL_DELAY = HOUR + timedelta(minutes=30)
-OWN_WINDOW = (MonitorType.DATA_QUALITY, MonitorType.MODEL_EXPLAINABILITY)
-LABELLED = (MonitorType.MODEL_QUALITY, MonitorType.MODEL_BIAS)
-_FLAGS = {monitor: name for name, monitor in MONITOR_NAMES.items()}
-# Exit statuses that report findings (0: none, 1: violations or a failed monitor); 2 is a user error.
-_FINDINGS = (0, 1)
+COMMAND = "python -m pipelines.monitoring"
 
 
 class MonitorRunError(UserError):
-    """The monitors could not run as planned (an offset that cannot isolate an hour, a command's error)."""
-
-
-@dataclass(frozen=True, slots=True)
-class MonitorRun:
-    """One ``run`` of some monitors for one execution window (its end is the scheduled time)."""
-
-    traffic_hour: datetime
-    monitors: tuple[MonitorType, ...]
-    window: TimeWindow
-
-    def argv(self, stage_export: str, capture: str, model: str, variant: str) -> list[str]:
-        return [
-            "run",
-            "--stage-config",
-            stage_export,
-            "--capture",
-            capture,
-            "--model",
-            model,
-            "--variant",
-            variant,
-            "--monitors",
-            ",".join(_FLAGS[m] for m in self.monitors),
-            "--start",
-            format_utc(self.window.start),
-            "--end",
-            format_utc(self.window.end),
-        ]
-
-
-def plan_monitor_runs(
-    traffic_hours: Sequence[datetime], start_offset: timedelta, end_offset: timedelta
-) -> list[MonitorRun]:
-    """Per traffic hour, the executions that analyse it and nothing else (see the module docstring)."""
-    runs: list[MonitorRun] = []
-    for hour in traffic_hours:
-        runs.append(MonitorRun(hour, OWN_WINDOW, TimeWindow(hour, hour + HOUR)))
-        scheduled = hour + HOUR - end_offset
-        execution = TimeWindow(scheduled - HOUR, scheduled)
-        labelled = capture_window(execution, start_offset, end_offset)
-        others = [h for h in traffic_hours if h != hour and labelled.start < h + HOUR and h < labelled.end]
-        if not labelled.start <= hour or others:
-            raise MonitorRunError(
-                f"offsets {start_offset}/{end_offset}: the execution at {format_utc(scheduled)} reads "
-                f"{labelled}, which does not hold the hour {format_utc(hour)} alone"
-            )
-        runs.append(MonitorRun(hour, LABELLED, execution))
-    return runs
-
-
-def label_collection_time(traffic_hour: datetime) -> datetime:
-    return traffic_hour + LABEL_DELAY
+    """The monitors could not run as planned (an offset that cannot isolate an hour, a run's error)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,29 +71,88 @@ class DeployedStage:
     model: str
 
 
-def run_monitors(runs: Sequence[MonitorRun], stage: DeployedStage, log: Path) -> None:
-    """Each run through the CLI's ``main``, its terminal output appended to ``log``."""
+@dataclass(frozen=True, slots=True)
+class MonitorRun:
+    """One run of some monitors for one execution window (its end is the scheduled time)."""
+
+    traffic_hour: datetime
+    monitors: tuple[MonitorType, ...]
+    window: TimeWindow
+
+    def options(self, capture: str, model: str, variant: str) -> RunOptions:
+        """The run's options over the stage export: its capture, its monitors, its window, the model."""
+        return RunOptions(
+            capture=capture,
+            window=self.window,
+            variant=variant,
+            monitors=self.monitors,
+            explainer=ExplainerSpec(model=model),
+        )
+
+
+def plan_monitor_runs(
+    traffic_hours: Sequence[datetime], start_offset: timedelta, end_offset: timedelta
+) -> list[MonitorRun]:
+    """Per traffic hour, the executions that analyse it and nothing else (see the module docstring)."""
+    own_window = tuple(m.type for m in MONITORS.values() if not m.needs_ground_truth)
+    labelled_window = tuple(m.type for m in MONITORS.values() if m.needs_ground_truth)
+    runs: list[MonitorRun] = []
+    for hour in traffic_hours:
+        runs.append(MonitorRun(hour, own_window, TimeWindow(hour, hour + HOUR)))
+        scheduled = hour + HOUR - end_offset
+        execution = TimeWindow(scheduled - HOUR, scheduled)
+        labelled = capture_window(execution, start_offset, end_offset)
+        others = [h for h in traffic_hours if h != hour and labelled.start < h + HOUR and h < labelled.end]
+        if not labelled.start <= hour or others:
+            raise MonitorRunError(
+                f"offsets {start_offset}/{end_offset}: the execution at {format_utc(scheduled)} reads "
+                f"{labelled}, which does not hold the hour {format_utc(hour)} alone"
+            )
+        runs.append(MonitorRun(hour, labelled_window, execution))
+    return runs
+
+
+def label_collection_time(traffic_hour: datetime) -> datetime:
+    return traffic_hour + LABEL_DELAY
+
+
+def run_monitors(runs: Sequence[MonitorRun], stage: DeployedStage, log: Path, storage: Storage) -> None:
+    """Each run through the engine, logged as the equivalent ``run`` command line and its output."""
     for run in runs:
-        _command(run.argv(str(stage.export_file), stage.capture, stage.model, stage.variant), log)
+        options = run.options(stage.capture, stage.model, stage.variant)
+        argv = run_argv(options, str(stage.export_file))
+        try:
+            resolved = resolve_run_settings(options, stage.export, storage)
+        except UserError as error:
+            raise MonitorRunError(
+                [f"{COMMAND} {argv[0]}: {show(p, flag_of)}" for p in error.problems]
+            ) from None
+        explainer = load_explainer(resolved.explainer, storage, lambda: aws.client("sagemaker-runtime"))
+        result = run_execution(storage, resolved.settings, explainer, name_setting=flag_of)
+        _log(log, argv, render_execution(result), result.exit_code)
+        if result.user_errors:
+            raise _failed(argv, result.user_errors)
 
 
-def render_report(stage: DeployedStage, html: Path, log: Path) -> str:
-    """``report`` over every execution below the stage's outputs; returns the root it read."""
-    root = common_root([stage.export.output(m) or "" for m in MonitorType])
-    _command(["report", root, "--html", str(html)], log)
+def render_report(stage: DeployedStage, html: Path, log: Path, storage: Storage) -> str:
+    """The report over every execution below the stage's outputs; returns the root it read."""
+    root = common_root([stage.export.output(m) or "" for m in MONITORS.model_monitor()])
+    summary = report.render_report(root, baseline=None, html_out=str(html), storage=storage)
+    text = report.render_terminal(summary.report, html_location=summary.html_location)
+    _log(log, ["report", root, "--html", str(html)], text, 1 if summary.has_violations else 0)
     return root
 
 
-def _command(argv: list[str], log: Path) -> None:
-    # The command sets this process's log level: keep the demo's.
-    level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
+def _failed(argv: list[str], problems: Sequence[str]) -> MonitorRunError:
+    """The problems of a run, with the settings named as the command line names them."""
+    return MonitorRunError([f"{COMMAND} {argv[0]}: {show(problem, flag_of)}" for problem in problems])
+
+
+def _log(log: Path, argv: list[str], output: str, code: int) -> None:
     with log.open("a") as out:
-        out.write(f"$ python -m pipelines.monitoring {' '.join(argv)}\n")
-        with contextlib.redirect_stdout(out):
-            code = main(["--log-level", str(level), *argv])
+        out.write(f"$ {COMMAND} {' '.join(argv)}\n")
+        out.write(output)
         out.write(f"(exit status {code})\n\n")
-    if code not in _FINDINGS:
-        raise MonitorRunError(f"python -m pipelines.monitoring {argv[0]} exited with {code}: see {log}")
 
 
 def common_root(locations: Sequence[str]) -> str:
@@ -172,7 +182,8 @@ def outcomes(
             {"hour": format_utc(run.traffic_hour), "drifted": run.traffic_hour in drifted, "executions": {}},
         )
         for monitor in run.monitors:
-            folder = execution_folder(stage.export.output(monitor) or "", endpoint, monitor, run.window.end)
+            output = stage.export.output(MONITORS[monitor]) or ""
+            folder = execution_folder(output, endpoint, monitor, run.window.end)
             location = join_location(folder, SUMMARY)
             summary = storage.read_json(location)
             violations = parse_violations(summary, location)

@@ -7,13 +7,17 @@ taken from the world's own settings, so the endpoint captures what was actually 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pipelines.sandbox.data_capture import CaptureWriter, describe_endpoint_capture
 from pipelines.sandbox.endpoint import Clock, ModelEndpoint, Predictor
 from pipelines.sandbox.runtime_server import RuntimeServer
 from pipelines.sandbox.world import World
 from pipelines.storage import Storage
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sagemaker import SageMakerClient
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +30,8 @@ class CaptureBuffering:
 
 
 def endpoint_from_aws(
-    sagemaker: Any,
-    s3: Any,
+    sagemaker: SageMakerClient,
+    s3: S3Client,
     endpoint_name: str,
     model: Predictor,
     *,
@@ -64,8 +68,8 @@ def endpoint_from_aws(
 def serve_world(
     world: World,
     server: RuntimeServer,
-    sagemaker: Any,
-    s3: Any,
+    sagemaker: SageMakerClient,
+    s3: S3Client,
     *,
     clock: Clock | None = None,
     buffering: CaptureBuffering | None = None,

@@ -7,7 +7,7 @@ from registry_world import drift_check_baselines, metrics_source, uri
 
 from pipelines.deploy.baselines import BaselineSource, RegistryFile, parameter_files, resolve_baselines
 from pipelines.deploy.errors import RegistryError
-from pipelines.deploy.monitors import BaselineFile, MonitorType
+from pipelines.monitors import BaselineFile, MonitorType
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/fraud-p/3"
 

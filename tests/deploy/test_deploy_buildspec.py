@@ -1,4 +1,4 @@
-"""buildspec.yml's build phase, run as written against moto's server, then the README's deploy command.
+"""buildspec.yml's build phase, run as written against moto's server, then the documented deploy command.
 
 The commands are taken from buildspec.yml and run one by one with bash (CodeBuild's shell here), with
 AWS_ENDPOINT_URL pointing every AWS call at the emulator. moto's CloudFormation skips resource types it
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -100,10 +101,38 @@ def test_the_build_phase_runs_as_written_and_its_output_deploys(aws_emulator, bu
     assert world.packages  # the world the build read from
 
 
-README_SECTION = "## Deploying the monitors"
+# Where the build phase by hand and the deploy command are documented (docs/deploy.md; the README's recipe).
+DOCUMENTED_IN = ("docs/deploy.md", "README.md")
 
 
-def test_the_readme_shows_the_deploy_command_the_build_test_runs() -> None:
-    readme = (REPO_ROOT / "README.md").read_text()
-    assert README_SECTION in readme
-    assert deploy_command(PROJECT, "staging", "staging-monitoring-schedule-config-export.json") in readme
+def shell_commands(page: str) -> str:
+    """The page's bash blocks as one text: continuation lines joined, whitespace runs made single spaces."""
+    blocks = re.findall(r"```bash\n(.*?)```", page, flags=re.DOTALL)
+    return " ".join(" ".join(block.replace("\\\n", " ").split()) for block in blocks)
+
+
+@pytest.mark.parametrize("page", DOCUMENTED_IN)
+def test_the_docs_show_the_deploy_command_the_build_test_runs(page: str) -> None:
+    commands = shell_commands((REPO_ROOT / page).read_text())
+    assert deploy_command(PROJECT, "staging", "staging-monitoring-schedule-config-export.json") in commands
+
+
+@pytest.mark.parametrize("page", DOCUMENTED_IN)
+def test_the_docs_show_the_build_phase_as_buildspec_runs_it(page: str) -> None:
+    buildspec = yaml.safe_load((REPO_ROOT / "buildspec.yml").read_text())
+    commands = shell_commands((REPO_ROOT / page).read_text())
+    for command in buildspec["phases"]["build"]["commands"]:
+        assert " ".join(command.split()) in commands, f"{page} does not show: {command}"
+    for name, value in buildspec["env"]["variables"].items():
+        assert f"export {name}={value}" in commands, f"{page} does not export {name}"
+    # Every variable the build phase reads is set by the page (CodeBuild's own, then buildspec's env).
+    read = set(re.findall(r"\$\{?([A-Z_]+)", " ".join(buildspec["phases"]["build"]["commands"])))
+    exported = set(re.findall(r"\b([A-Z_]+)=", commands))
+    assert sorted(read - exported) == []
+
+
+def test_the_deploy_page_shows_the_install_phase_as_buildspec_runs_it() -> None:
+    buildspec = yaml.safe_load((REPO_ROOT / "buildspec.yml").read_text())
+    commands = shell_commands((REPO_ROOT / "docs" / "deploy.md").read_text())
+    for command in buildspec["phases"]["install"]["commands"]:
+        assert " ".join(command.split()) in commands

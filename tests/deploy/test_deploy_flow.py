@@ -20,9 +20,9 @@ from registry_world import (
 from pipelines.deploy.baselines import BaselineSource
 from pipelines.deploy.errors import BaselineError, ConfigError
 from pipelines.deploy.flow import StageRequest, deploy, stack_tags_from_project, stage_tags
-from pipelines.deploy.monitors import MonitorType
 from pipelines.deploy.stage_config import read_stage_config
 from pipelines.errors import StorageError
+from pipelines.monitors import MonitorType
 from pipelines.sandbox.world import PackageReference
 
 

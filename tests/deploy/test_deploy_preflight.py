@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from registry_world import FULL_CAPTURE
 
-from pipelines.deploy.monitors import MonitorType
 from pipelines.deploy.preflight import capture_warnings
+from pipelines.monitors import MONITORS, MonitorType
 
-ALL = list(MonitorType)
+ALL = list(MONITORS)
 
 
 def warnings_for(capture, status="Started", monitors=ALL):

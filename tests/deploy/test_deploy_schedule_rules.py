@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 
-from pipelines.deploy.monitors import MONITORS, MonitorType
 from pipelines.deploy.schedule_rules import (
     Cadence,
     ScheduleRuleError,
@@ -17,6 +16,7 @@ from pipelines.deploy.schedule_rules import (
     parse_offset,
     parse_schedule,
 )
+from pipelines.monitors import MONITORS, MonitorType
 
 DATA_QUALITY = MONITORS[MonitorType.DATA_QUALITY]
 MODEL_QUALITY = MONITORS[MonitorType.MODEL_QUALITY]

@@ -8,8 +8,8 @@ import pytest
 from registry_world import TEMPLATE
 
 from pipelines.deploy.errors import TemplateError
-from pipelines.deploy.monitors import MONITORS
 from pipelines.deploy.template_parameters import ParameterType, load_template_parameters
+from pipelines.monitors import MONITORS
 
 SEED_PARAMETERS = {
     "SageMakerProjectName", "StageName", "ModelMonitorRoleArn", "EndpointName", "EnableDataQualityMonitor",

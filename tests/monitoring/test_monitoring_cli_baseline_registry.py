@@ -16,7 +16,8 @@ from transaction_scoring.contract import (
 )
 
 from pipelines.model import FraudModel, TrainingSettings, train_fraud_model
-from pipelines.monitoring.baseline import BaselineOptions, contract_predictor, make_baselines
+from pipelines.monitoring.baseline import BaselineOptions, make_baselines
+from pipelines.monitoring.clarify_predictor import contract_predictor
 from pipelines.monitoring.cli import main
 from pipelines.monitoring.data_quality.constraints import read_constraints
 from pipelines.sandbox.data import GeneratorSettings, generate_transactions

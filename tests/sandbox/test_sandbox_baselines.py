@@ -13,8 +13,9 @@ from transaction_scoring import contract
 from pipelines.deploy.baselines import BaselineSource, resolve_baselines
 from pipelines.deploy.clarify import bias_monitoring_config, explainability_monitoring_config
 from pipelines.model import FraudModel
-from pipelines.monitoring.baseline import BaselineInputError, contract_predictor
+from pipelines.monitoring.baseline import BaselineInputError
 from pipelines.monitoring.bias.config import BiasAnalysisConfig
+from pipelines.monitoring.clarify_predictor import contract_predictor
 from pipelines.monitoring.data_quality.constraints import read_constraints
 from pipelines.monitoring.explainability.config import ExplainabilityAnalysisConfig
 from pipelines.sandbox.baselines import MODEL_QUALITY_SLACK, monitoring_baselines
@@ -185,5 +186,5 @@ def test_model_metrics_point_at_the_same_reports(baselines: tuple[RegisteredBase
 
 def test_a_held_out_frame_without_the_label_is_refused(small_model: FraudModel, tmp_path: Path) -> None:
     frame = generate_transactions(GeneratorSettings(rows=100, seed=1)).drop(columns=[contract.LABEL_COLUMN])
-    with pytest.raises(BaselineInputError, match="--label 'Is Fraudulent': no such column in the dataset"):
+    with pytest.raises(BaselineInputError, match=r"^label 'Is Fraudulent': no such column in the dataset"):
         monitoring_baselines(frame, small_model, str(tmp_path), Storage())

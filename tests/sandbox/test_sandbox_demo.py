@@ -1,7 +1,8 @@
 """``python -m pipelines.sandbox demo``: every step end to end, and the summary a person reads.
 
-One small demo run serves the module: 300 transactions in each traffic hour (enough for the monitors'
-verdicts to stand clear of an hour's sampling noise), models trained on 2,000 rows.
+One demo run serves the module, at a pinned clock and ``make demo``'s sizes (``demo_story.TEST_DEMO``: 1,000
+transactions in each traffic hour, enough for the monitors' verdicts to stand clear of an hour's sampling
+noise).
 """
 
 from __future__ import annotations

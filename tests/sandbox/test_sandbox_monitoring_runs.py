@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pipelines.deploy.monitors import MonitorType
+from pipelines.monitoring.cli import run_argv
+from pipelines.monitors import MonitorType
 from pipelines.sandbox.monitoring_runs import (
     MonitorRun,
     MonitorRunError,
@@ -55,11 +56,12 @@ def test_offsets_whose_window_is_shorter_than_the_hour_are_refused() -> None:
         plan_monitor_runs([CLEAN], -timedelta(minutes=90), -HOUR)
 
 
-def test_a_run_is_the_commands_arguments_for_the_deployed_stage() -> None:
+def test_a_run_is_logged_as_the_command_line_for_the_deployed_stage() -> None:
     run = MonitorRun(
         CLEAN, (MonitorType.MODEL_QUALITY, MonitorType.MODEL_BIAS), TimeWindow(CLEAN, CLEAN + HOUR)
     )
-    assert run.argv("export.json", "s3://b/capture", "s3://b/model.tar.gz", "AllTraffic") == [
+    options = run.options("s3://b/capture", "s3://b/model.tar.gz", "AllTraffic")
+    assert run_argv(options, "export.json") == [
         "run",
         "--stage-config", "export.json",
         "--capture", "s3://b/capture",

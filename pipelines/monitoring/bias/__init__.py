@@ -11,7 +11,7 @@ from pipelines.monitoring.bias.analysis import (
     kinds_from_analysis,
 )
 from pipelines.monitoring.bias.config import BiasAnalysisConfig, BiasConfigError, FacetConfig
-from pipelines.monitoring.bias.drift import check_bias_drift
+from pipelines.monitoring.bias.drift import DisparateImpactRule, check_bias_drift
 from pipelines.monitoring.bias.metrics import METRICS, BiasInputs, BiasMetric, BiasMetricError, Stage
 from pipelines.monitoring.bias.monitor import (
     BiasBaseline,
@@ -32,6 +32,7 @@ __all__ = [
     "BiasMetricError",
     "BiasResult",
     "ColumnKinds",
+    "DisparateImpactRule",
     "FacetConfig",
     "PredictionColumns",
     "Stage",

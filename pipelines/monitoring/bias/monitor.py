@@ -26,7 +26,7 @@ from pipelines.monitoring.bias.analysis import (
     kinds_from_analysis,
 )
 from pipelines.monitoring.bias.config import BiasAnalysisConfig
-from pipelines.monitoring.bias.drift import check_bias_drift
+from pipelines.monitoring.bias.drift import DisparateImpactRule, check_bias_drift
 from pipelines.monitoring.bias.metrics import Stage
 from pipelines.monitoring.ground_truth_merge import GROUND_TRUTH_COLUMN
 from pipelines.monitoring.result_files import ANALYSIS, ANALYSIS_CONFIG, write_clarify_results
@@ -120,13 +120,14 @@ def evaluate_bias(
     label_column: str = GROUND_TRUTH_COLUMN,
     excluded_columns: Sequence[str] = (),
     tolerance: float = 0.0,
+    di_rule: DisparateImpactRule = DisparateImpactRule.DISTANCE_FROM_ZERO,
 ) -> BiasResult:
     """One bias-drift execution over captured records merged with ground truth.
 
     Column kinds (categorical/continuous) are taken from the baseline when there is one, so a small window
     cannot flip a facet from "value" to "threshold" semantics (Clarify re-infers them from each dataset).
     Metadata columns (``__*``) and ``excluded_columns`` (e.g. the record key) are not features.
-    ``tolerance``: see ``check_bias_drift``.
+    ``tolerance`` and ``di_rule``: see ``check_bias_drift``.
     """
     table = labels_as_numbers(table, label_column) if label_column in table.columns else table
     stages = [stage for stage in Stage if config.stage_methods(stage) is not None]
@@ -141,6 +142,8 @@ def evaluate_bias(
         excluded_columns=excluded,
     )
     violations = (
-        [] if baseline_constraints is None else check_bias_drift(analysis.document, baseline_constraints)
+        []
+        if baseline_constraints is None
+        else check_bias_drift(analysis.document, baseline_constraints, tolerance=tolerance, di_rule=di_rule)
     )
     return BiasResult(analysis.document, violations, analysis.rows_used, analysis.rows_dropped)

@@ -12,6 +12,12 @@ analyzer's (Deequ's constraint suggestion), reproducing the reference ``good_cas
 
 A feature's ``monitoringConfigOverrides`` may override any ``monitoring_config`` option for that feature
 (same keys, including a nested ``distribution_constraints``).
+
+``distribution_constraints.categorical_comparison_threshold`` and ``categorical_drift_method`` are written by
+recent analyzers (0.1 and ``LInfinity``, the defaults of the analyzer container's
+``DataQualityDistributionConstraints``) and suggested by ours too. When a file lacks them, the categorical
+threshold is ``comparison_threshold`` and the method L-infinity -- what older analyzers' files (like the
+reference ``constraints.json``) meant -- and they stay absent when such a file is written back.
 """
 
 from __future__ import annotations
@@ -24,7 +30,11 @@ from typing import Any
 from pipelines.monitoring.data_quality.errors import ConstraintsFormatError
 from pipelines.monitoring.data_quality.profile import DatasetProfile, FeatureProfile
 from pipelines.monitoring.data_quality.sketches import frequent_counts
-from pipelines.monitoring.data_quality.statistics import distinct_count
+from pipelines.monitoring.data_quality.statistics import (
+    LOW_CARDINALITY_THRESHOLD,
+    completeness,
+    distinct_count,
+)
 from pipelines.monitoring.data_quality.types import (
     CategoricalDriftMethod,
     ComparisonMethod,
@@ -36,7 +46,6 @@ from pipelines.monitoring.data_quality.types import (
 logger = logging.getLogger(__name__)
 
 CONSTRAINTS_VERSION = 0.0
-LOW_CARDINALITY_THRESHOLD = 120  # Deequ ColumnProfiler's lowCardinalityHistogramThreshold
 MAX_UNIQUE_CATEGORY_RATIO = 0.1  # Deequ CategoricalRangeRule: share of categories seen exactly once
 
 
@@ -45,14 +54,18 @@ class DistributionConstraints:
     perform_comparison: bool = True
     comparison_threshold: float = 0.1
     comparison_method: ComparisonMethod = ComparisonMethod.ROBUST
-    categorical_comparison_threshold: float | None = None  # None: use comparison_threshold
-    categorical_drift_method: CategoricalDriftMethod = CategoricalDriftMethod.LINFINITY
+    categorical_comparison_threshold: float | None = None  # None (absent): use comparison_threshold
+    categorical_drift_method: CategoricalDriftMethod | None = None  # None (absent): LInfinity
 
     @property
     def categorical_threshold(self) -> float:
         if self.categorical_comparison_threshold is None:
             return self.comparison_threshold
         return self.categorical_comparison_threshold
+
+    @property
+    def categorical_method(self) -> CategoricalDriftMethod:
+        return self.categorical_drift_method or CategoricalDriftMethod.LINFINITY
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +77,15 @@ class MonitoringConfig:
     datatype_check_threshold: float = 1.0
     domain_content_threshold: float = 1.0
     distribution: DistributionConstraints = DistributionConstraints()
+
+
+# What the analyzer suggests (its container's DataQualityMonitoringConfig defaults, which recent analyzers
+# write out in full, categorical options included).
+SUGGESTED_MONITORING_CONFIG = MonitoringConfig(
+    distribution=DistributionConstraints(
+        categorical_comparison_threshold=0.1, categorical_drift_method=CategoricalDriftMethod.LINFINITY
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,17 +110,16 @@ def suggest_constraints(profile: DatasetProfile) -> dict[str, Any]:
     return {
         "version": CONSTRAINTS_VERSION,
         "features": [_suggest_feature(f, profile.item_count) for f in profile.features.values()],
-        "monitoring_config": monitoring_config_document(MonitoringConfig()),
+        "monitoring_config": monitoring_config_document(SUGGESTED_MONITORING_CONFIG),
     }
 
 
 def _suggest_feature(feature: FeatureProfile, item_count: int) -> dict[str, Any]:
     inferred = feature.inferred_type
-    present = feature.moments.count if inferred.is_numeric else feature.present
     suggestion: dict[str, Any] = {
         "name": feature.name,
         "inferred_type": inferred.value,
-        "completeness": present / item_count if item_count else 0.0,
+        "completeness": completeness(feature, item_count),
     }
     if inferred.is_numeric:
         suggestion["num_constraints"] = {"is_non_negative": feature.moments.minimum >= 0.0}
@@ -123,7 +144,7 @@ def suggested_domains(feature: FeatureProfile) -> list[str] | None:
 
 
 def monitoring_config_document(config: MonitoringConfig) -> dict[str, Any]:
-    """``monitoring_config`` as the analyzer writes it (categorical options only when set)."""
+    """``monitoring_config`` as the analyzer writes it (the categorical options when they are set)."""
     distribution = config.distribution
     distribution_doc: dict[str, Any] = {
         "perform_comparison": _toggle(distribution.perform_comparison),
@@ -132,7 +153,7 @@ def monitoring_config_document(config: MonitoringConfig) -> dict[str, Any]:
     }
     if distribution.categorical_comparison_threshold is not None:
         distribution_doc["categorical_comparison_threshold"] = distribution.categorical_comparison_threshold
-    if distribution.categorical_drift_method is not CategoricalDriftMethod.LINFINITY:
+    if distribution.categorical_drift_method is not None:
         distribution_doc["categorical_drift_method"] = distribution.categorical_drift_method.value
     return {
         "evaluate_constraints": _toggle(config.evaluate_constraints),

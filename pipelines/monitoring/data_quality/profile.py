@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import polars as pl
 from datasketches import cpc_sketch, cpc_union, frequent_strings_sketch, kll_doubles_sketch
 
@@ -50,6 +51,8 @@ class FeatureProfile:
             self.moments.update(column.numbers)
             self.kll.update(column.numbers)
         if column.texts is not None and len(column.texts):
+            # Distinct texts, as Deequ counts them: its ApproxCountDistinct runs on the column as read, before
+            # numeric-looking text is cast (so "1" and "1.0" are two values of a CSV column).
             counts = column.texts.value_counts()
             values, weights = counts.columns
             for value in counts[values].to_list():
@@ -62,6 +65,11 @@ class FeatureProfile:
                 self.frequent_has_every_value = False
             for value, weight in zip(counts[values].to_list(), counts[weights].to_list(), strict=True):
                 self.frequent.update(value, weight)
+        elif column.numbers.size:
+            # Typed numbers (JSON capture) have no texts: count their distinct values in the CPC sketch only.
+            for number in np.unique(column.numbers).tolist():
+                self.distinct.update(number)
+            self.frequent_has_every_value = False
 
     def merge(self, other: FeatureProfile) -> None:
         self.types.merge(other.types)

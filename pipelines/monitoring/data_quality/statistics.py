@@ -4,10 +4,22 @@ Format: https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-byoc-stati
 analyzer's reference output in ``tests/fixtures/sagemaker_reference/sagemaker-sdk-quality-check/
 data_quality/``). Key order, number types (counts as integers, sums and bucket counts as floats) and the
 10-bucket KLL distribution follow the analyzer's files.
+
+Fields of recent analyzers (issue 12), which the reference files (an older analyzer) lack: ``completeness``
+of every feature (in ``common``, next to the counts it is the ratio of) and the numerical features'
+``approximate_num_distinct_values`` (what ``distinct_count`` is for strings); both are Deequ column-profile
+fields (``completeness``, ``approximateNumDistinctValues``). Reading accepts files with or without them.
+
+Categorical buckets are Deequ's ``ColumnProfiler`` histogram, which it computes only for columns with at most
+``lowCardinalityHistogramThreshold`` = 120 distinct values
+(https://github.com/awslabs/deequ/blob/master/src/main/scala/com/amazon/deequ/profiles/ColumnProfiler.scala):
+a string column above that (an identifier, an address) has ``distinct_count`` and empty ``buckets``, and no
+categorical drift is measured against it.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +39,7 @@ from pipelines.monitoring.data_quality.types import InferredType, read_feature_h
 from pipelines.monitoring.data_quality.value_types import TypeCounts
 
 STATISTICS_VERSION = 0.0
+LOW_CARDINALITY_THRESHOLD = 120  # Deequ ColumnProfiler.DEFAULT_CARDINALITY_THRESHOLD: histograms up to here
 
 
 # --- writing ----------------------------------------------------------------------------------------------
@@ -41,6 +54,12 @@ def statistics_document(profile: DatasetProfile) -> dict[str, Any]:
 
 def _feature_document(feature: FeatureProfile, item_count: int) -> dict[str, Any]:
     inferred = feature.inferred_type
+    present = present_count(feature)
+    common = {
+        "num_present": present,
+        "num_missing": item_count - present,
+        "completeness": completeness(feature, item_count),
+    }
     if inferred.is_numeric:
         moments = feature.moments
         sample = WeightedSample.from_kll(feature.kll)
@@ -48,7 +67,8 @@ def _feature_document(feature: FeatureProfile, item_count: int) -> dict[str, Any
             "name": feature.name,
             "inferred_type": inferred.value,
             "numerical_statistics": {
-                "common": {"num_present": moments.count, "num_missing": item_count - moments.count},
+                "common": common,
+                "approximate_num_distinct_values": distinct_count(feature),
                 "mean": moments.mean,
                 "sum": moments.total,
                 "std_dev": moments.std_dev,
@@ -65,23 +85,34 @@ def _feature_document(feature: FeatureProfile, item_count: int) -> dict[str, Any
                 },
             },
         }
-    string_statistics: dict[str, Any] = {
-        "common": {"num_present": feature.present, "num_missing": item_count - feature.present},
-        "distinct_count": distinct_count(feature),
-    }
+    string_statistics: dict[str, Any] = {"common": common, "distinct_count": distinct_count(feature)}
     if inferred is InferredType.STRING:
-        buckets = [{"value": v, "count": c} for v, c in frequent_counts(feature.frequent).items()]
-        string_statistics["distribution"] = {"categorical": {"buckets": buckets}}
+        string_statistics["distribution"] = {"categorical": {"buckets": categorical_buckets(feature)}}
     return {"name": feature.name, "inferred_type": inferred.value, "string_statistics": string_statistics}
 
 
+def present_count(feature: FeatureProfile) -> int:
+    """Present values: a numeric feature's numbers (what Spark could cast), else every non-empty value."""
+    return feature.moments.count if feature.inferred_type.is_numeric else feature.present
+
+
+def completeness(feature: FeatureProfile, item_count: int) -> float:
+    """Deequ's ``Completeness``: the share of records with a (present) value."""
+    return present_count(feature) / item_count if item_count else 0.0
+
+
 def distinct_count(feature: FeatureProfile) -> float:
-    """Exact while the frequent-items sketch is exact, else the CPC estimate."""
-    if feature.frequent.is_empty():
-        return 0.0
+    """Exact while the frequent-items sketch holds every value exactly, else the CPC sketch's estimate."""
     if feature.frequent_has_every_value and frequent_is_exact(feature.frequent):
         return float(feature.frequent.num_active_items)
     return float(round(feature.distinct.get_estimate()))
+
+
+def categorical_buckets(feature: FeatureProfile) -> list[dict[str, Any]]:
+    """Every category with its count, most frequent first; none above ``LOW_CARDINALITY_THRESHOLD``."""
+    if distinct_count(feature) > LOW_CARDINALITY_THRESHOLD:
+        return []
+    return [{"value": v, "count": c} for v, c in frequent_counts(feature.frequent).items()]
 
 
 # --- reading ----------------------------------------------------------------------------------------------
@@ -166,16 +197,41 @@ def _read_feature(raw: Any, where: str, problems: list[str]) -> FeatureSummary |
         stats = raw["numerical_statistics"]
         present = _number(stats, ("common", "num_present"), f"{where}.numerical_statistics", problems)
         missing = _number(stats, ("common", "num_missing"), f"{where}.numerical_statistics", problems)
+        _check_newer_fields(
+            stats, "approximate_num_distinct_values", f"{where}.numerical_statistics", problems
+        )
         sample = _read_sample(stats, f"{where}.numerical_statistics", problems)
         return FeatureSummary(name, inferred, int(present or 0), int(missing or 0), sample=sample)
     if "string_statistics" in raw:
         stats = raw["string_statistics"]
         present = _number(stats, ("common", "num_present"), f"{where}.string_statistics", problems)
         missing = _number(stats, ("common", "num_missing"), f"{where}.string_statistics", problems)
+        _check_newer_fields(stats, "distinct_count", f"{where}.string_statistics", problems)
         categories = _read_categories(stats, f"{where}.string_statistics", problems)
         return FeatureSummary(name, inferred, int(present or 0), int(missing or 0), categories=categories)
     problems.append(f"{where}: needs 'numerical_statistics' or 'string_statistics'")
     return None
+
+
+def _check_newer_fields(stats: Any, distinct_key: str, where: str, problems: list[str]) -> None:
+    """Optional fields (absent from older analyzers' files) must hold what they name when present:
+    ``completeness`` (in ``common``, or beside it) a share, the distinct count a non-negative number."""
+    if not isinstance(stats, dict):
+        return
+    common = stats.get("common")
+    for path, value in (
+        ("common.completeness", common.get("completeness") if isinstance(common, dict) else None),
+        ("completeness", stats.get("completeness")),
+    ):
+        if value is not None and not _is_number_between(value, 0.0, 1.0):
+            problems.append(f"{where}: {path} is {value!r}, expected a number between 0 and 1")
+    distinct = stats.get(distinct_key)
+    if distinct is not None and not _is_number_between(distinct, 0.0, math.inf):
+        problems.append(f"{where}: {distinct_key} is {distinct!r}, expected a non-negative number")
+
+
+def _is_number_between(value: Any, low: float, high: float) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and low <= float(value) <= high
 
 
 def _number(obj: Any, path: tuple[str, ...], where: str, problems: list[str]) -> float | None:

@@ -3,6 +3,7 @@
 https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-model-monitor-feature-attribution-drift.html
 """
 
+from pipelines.attributions import aggregate_contributions
 from pipelines.monitoring.explainability.attribution import (
     AggregationMethod,
     explanations_document,
@@ -16,7 +17,6 @@ from pipelines.monitoring.explainability.model import (
     ProbabilityModel,
     TreeContributionModel,
     XGBoostTreeModel,
-    aggregate_contributions,
 )
 from pipelines.monitoring.explainability.monitor import (
     ExplainabilityBaseline,

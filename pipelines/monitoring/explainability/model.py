@@ -10,7 +10,8 @@
 xgboost's ``pred_contribs=True`` gives exact (path-dependent) tree SHAP values in the booster's margin
 (log-odds for ``binary:logistic``) for each *model* feature, plus a bias column equal to the expected
 margin. Model features engineered from one raw column (e.g. day-of-week and hour from a timestamp) are
-summed back onto that column: SHAP values are additive, so the sum is the attribution of the raw input.
+summed back onto that column (``pipelines.attributions``): SHAP values are additive, so the sum is the
+attribution of the raw input.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
+
+from pipelines.attributions import aggregate_contributions
 
 if TYPE_CHECKING:
     import xgboost
@@ -39,30 +42,6 @@ class TreeContributionModel(Protocol):
     def predict_proba(self, records: Records) -> npt.NDArray[np.float64]: ...
 
     def contributions(self, records: Records) -> tuple[npt.NDArray[np.float64], float]: ...
-
-
-def aggregate_contributions(
-    contributions: npt.NDArray[np.float64],
-    model_features: Sequence[str],
-    source_of: Mapping[str, str],
-    raw_features: Sequence[str],
-) -> npt.NDArray[np.float64]:
-    """Sum per-model-feature contributions onto the raw columns they come from (``source_of``).
-
-    A model feature missing from ``source_of`` is its own raw column.
-    """
-    if contributions.shape[1] != len(model_features):
-        raise ValueError(
-            f"{contributions.shape[1]} contribution columns for {len(model_features)} model features"
-        )
-    position = {name: i for i, name in enumerate(raw_features)}
-    aggregated = np.zeros((contributions.shape[0], len(raw_features)), dtype=np.float64)
-    for j, feature in enumerate(model_features):
-        raw = source_of.get(feature, feature)
-        if raw not in position:
-            raise ValueError(f"model feature {feature!r} comes from {raw!r}, which is not a raw feature")
-        aggregated[:, position[raw]] += contributions[:, j]
-    return aggregated
 
 
 class XGBoostTreeModel:

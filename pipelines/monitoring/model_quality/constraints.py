@@ -12,7 +12,10 @@ thresholds (https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-model-
 ``slack`` moves every threshold in the tolerant direction by a fixed amount.
 
 Violation wording follows the model-quality violations written by AWS's model-monitor containers:
-``Metric <name> with <value> was <operator> <threshold>``.
+``Metric <name> with <value> was <operator> <threshold>`` (e.g. "Metric auc with 0.7 was LessThanThreshold
+0.9", the format AWS's ``MonitoringCustomMetrics`` sample package writes to "follow the formats and
+standards defined by Amazon SageMaker Model Monitor"), numbers as the analyzer (a Spark program) prints
+doubles (``java_double_string``). No violation file of the analyzer itself is published.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from pipelines.errors import UserError
+from pipelines.monitoring.java_double import java_double_string
 from pipelines.monitoring.model_quality.statistics import STATISTICS_VERSION, ProblemType
 
 
@@ -140,7 +144,8 @@ def check_constraints(statistics: Mapping[str, Any], constraints: Mapping[str, A
             violations.append(
                 {
                     "constraint_check_type": operator.value,
-                    "description": f"Metric {name} with {value} was {operator.value} {threshold}",
+                    "description": f"Metric {name} with {java_double_string(value)} was {operator.value} "
+                    f"{java_double_string(threshold)}",
                     "metric_name": name,
                 }
             )

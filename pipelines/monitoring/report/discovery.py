@@ -13,10 +13,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePath
 
-from pipelines.monitoring.result_files import ANALYSIS, STATISTICS, SUMMARY, VIOLATIONS
+from pipelines.monitors import MONITORS
+from pipelines.monitors.files import SUMMARY
 from pipelines.s3uri import S3Uri, is_s3_uri
+from pipelines.storage import split_location
 
-RESULT_FILES = (SUMMARY, STATISTICS, VIOLATIONS, ANALYSIS)
+
+def result_files() -> frozenset[str]:
+    """The files an execution folder may hold: ``summary.json`` and every registered monitor's results."""
+    return frozenset({SUMMARY, *(name for monitor in MONITORS.values() for name in monitor.result_files)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,15 +37,6 @@ class ExecutionFolder:
     @property
     def series_key(self) -> tuple[str, str]:
         return (self.endpoint or "", self.schedule)
-
-
-def split_location(location: str) -> tuple[str, str]:
-    """``(folder, file name)`` of a local path or S3 URI."""
-    if is_s3_uri(location):
-        uri = S3Uri.parse(location)
-        return str(uri.parent), uri.name
-    path = PurePath(location)
-    return str(path.parent), path.name
 
 
 def _segments(folder: str) -> list[str]:
@@ -81,9 +77,10 @@ def find_execution_folders(files: Iterable[str], source: str) -> tuple[list[Exec
     are not executions (e.g. a baseline folder kept next to the results) and are reported, not read.
     """
     by_folder: dict[str, dict[str, str]] = defaultdict(dict)
+    names = result_files()
     for location in files:
         folder, name = split_location(location)
-        if name in RESULT_FILES:
+        if name in names:
             by_folder[folder][name] = location
     folders: list[ExecutionFolder] = []
     skipped: list[str] = []

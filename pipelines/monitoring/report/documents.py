@@ -42,6 +42,7 @@ from pipelines.monitoring.report.results import (
     NumericBucket,
     Violation,
 )
+from pipelines.monitors import MONITORS
 from pipelines.timewindow import parse_utc
 
 logger = logging.getLogger(__name__)
@@ -192,7 +193,7 @@ def _list(value: Any, location: str, path: str) -> list[Any]:
 # -- summary.json -------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class SummaryDocument:
-    """Our ``summary.json`` (see the monitoring layout in the README)."""
+    """Our ``summary.json`` (format: docs/monitors/formats.md)."""
 
     monitor: MonitorType
     status: ExecutionStatus
@@ -210,10 +211,10 @@ def parse_summary(doc: Any, location: str) -> SummaryDocument:
     monitor_text = _get(doc, "monitor", str, location, "")
     status_text = _get(doc, "status", str, location, "")
     problems = []
-    if monitor_text not in MonitorType._value2member_map_:
+    definition = MONITORS.of_type(monitor_text)
+    if definition is None:
         problems.append(
-            f"{location}: monitor is {monitor_text!r}, expected one of "
-            f"{', '.join(m.value for m in MonitorType)}"
+            f"{location}: monitor is {monitor_text!r}, expected one of {', '.join(m.value for m in MONITORS)}"
         )
     if status_text not in ExecutionStatus._value2member_map_:
         problems.append(
@@ -222,6 +223,7 @@ def parse_summary(doc: Any, location: str) -> SummaryDocument:
         )
     if problems:
         raise DocumentError(problems)
+    assert definition is not None
     window = None
     if isinstance(doc.get("window"), dict):
         raw = doc["window"]
@@ -246,7 +248,7 @@ def parse_summary(doc: Any, location: str) -> SummaryDocument:
     files = tuple(str(f) for f in _list(_present(doc.get("files"), []), location, "files"))
     reason = doc.get("reason")
     return SummaryDocument(
-        monitor=MonitorType(monitor_text),
+        monitor=definition.type,
         status=ExecutionStatus(status_text),
         endpoint=doc.get("endpoint") if isinstance(doc.get("endpoint"), str) else None,
         reason=reason if isinstance(reason, str) and reason else None,

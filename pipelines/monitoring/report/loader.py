@@ -48,8 +48,10 @@ from pipelines.monitoring.report.results import (
     Problem,
     Violation,
 )
-from pipelines.monitoring.report.views import Report, Series, build_section
+from pipelines.monitoring.report.sections import build_section
+from pipelines.monitoring.report.views import Report, Series
 from pipelines.monitoring.result_files import ANALYSIS, STATISTICS, SUMMARY, VIOLATIONS
+from pipelines.monitors import MONITORS
 from pipelines.s3uri import is_s3_uri
 from pipelines.storage import Storage
 
@@ -123,7 +125,7 @@ def load_report(
         if latest_refs:
             baselines = _merge(baselines, _baselines_from_summary(latest_refs, reader))
         sections.append(build_section(series, baselines))
-    order = list(MonitorType)
+    order = list(MONITORS)
     sections.sort(key=lambda s: (s.series.endpoint, order.index(s.series.monitor), s.series.schedule))
     locations = sorted({loc for s in sections for loc in s.baselines.locations})
     return Report(
@@ -238,12 +240,8 @@ class _Evidence:
 def monitor_from_schedule_name(schedule: str) -> MonitorType | None:
     """Last resort: the monitor type in a schedule name such as ``fraud-prod-DataQuality``."""
     squashed = "".join(ch for ch in schedule.lower() if ch.isalnum())
-    hints = {
-        "dataquality": MonitorType.DATA_QUALITY,
-        "modelquality": MonitorType.MODEL_QUALITY,
-        "bias": MonitorType.MODEL_BIAS,
-        "explainability": MonitorType.MODEL_EXPLAINABILITY,
-    }
+    # A monitor's name without dashes: dataquality, modelquality, bias, explainability.
+    hints = {monitor.cli_name.replace("-", ""): monitor.type for monitor in MONITORS.values()}
     found = {monitor for hint, monitor in hints.items() if hint in squashed}
     return found.pop() if len(found) == 1 else None
 
@@ -304,11 +302,13 @@ def _load_series(folders: list[ExecutionFolder], reader: _Reader) -> Series | No
 
 def _content_files(monitor: MonitorType, folders: list[ExecutionFolder]) -> dict[str, str]:
     """The statistics/analysis file to read per execution folder for this monitor type."""
-    if monitor is MonitorType.DATA_QUALITY:
-        # Only the newest statistics are plotted, and they can be large.
-        latest = next((f for f in reversed(folders) if STATISTICS in f.files), None)
-        return {latest.location: latest.files[STATISTICS]} if latest else {}
-    name = STATISTICS if monitor is MonitorType.MODEL_QUALITY else ANALYSIS
+    definition = MONITORS[monitor]
+    name = definition.content_file
+    if name is None:
+        return {}
+    if definition.content_of_latest_only:
+        latest = next((f for f in reversed(folders) if name in f.files), None)
+        return {latest.location: latest.files[name]} if latest else {}
     return {f.location: f.files[name] for f in folders if name in f.files}
 
 
@@ -347,20 +347,30 @@ def _execution(
         return execution  # no file, or unreadable (already a problem)
     found = _monitor_of_document(document)
     if found is None:
+        expected = _EXPECTED_CONTENT.get(monitor, f"{MONITORS[monitor].heading} results")
         reader.problems.append(
-            Problem(
-                content, f"not in any known results format (expected {_EXPECTED_CONTENT[monitor]}); not shown"
-            )
+            Problem(content, f"not in any known results format (expected {expected}); not shown")
         )
-    if found is not monitor:
-        return execution  # another monitor's file: reported as a conflict
-    if monitor is MonitorType.DATA_QUALITY:
-        return replace(execution, data_quality=reader.parse(content, parse_data_quality_statistics))
-    if monitor is MonitorType.MODEL_QUALITY:
-        return replace(execution, model_quality=reader.parse(content, parse_model_quality_statistics))
-    if monitor is MonitorType.MODEL_BIAS:
-        return replace(execution, bias=reader.parse(content, parse_bias_analysis))
-    return replace(execution, explainability=reader.parse(content, parse_explainability_analysis))
+    if found is not monitor or monitor not in _CONTENT:
+        return execution  # another monitor's file (reported as a conflict), or content not shown
+    return _CONTENT[monitor](execution, content, reader)
+
+
+# What the report reads of each monitor's content file (a monitor not listed shows its violations only).
+_CONTENT: dict[MonitorType, Callable[[Execution, str, _Reader], Execution]] = {
+    MonitorType.DATA_QUALITY: lambda execution, content, reader: replace(
+        execution, data_quality=reader.parse(content, parse_data_quality_statistics)
+    ),
+    MonitorType.MODEL_QUALITY: lambda execution, content, reader: replace(
+        execution, model_quality=reader.parse(content, parse_model_quality_statistics)
+    ),
+    MonitorType.MODEL_BIAS: lambda execution, content, reader: replace(
+        execution, bias=reader.parse(content, parse_bias_analysis)
+    ),
+    MonitorType.MODEL_EXPLAINABILITY: lambda execution, content, reader: replace(
+        execution, explainability=reader.parse(content, parse_explainability_analysis)
+    ),
+}
 
 
 _EXPECTED_CONTENT = {

@@ -1,8 +1,8 @@
 """Typed results of monitoring executions, as read from their files.
 
 The loader (``loader.py``) turns Model Monitor's and Clarify's files into these objects; the views
-(``views.py``, with ``calculations.py``) are derived from them; the renderers (``terminal.py``,
-``html.py``) only read those. Nothing here does I/O.
+(``views.py``, built per monitor by ``sections/`` with ``calculations.py``) are derived from them; the
+renderers (``terminal.py``, ``html.py``) only read those. Nothing here does I/O.
 
 File formats:
 - statistics / violations: https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-interpreting-statistics.html,
@@ -17,38 +17,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from pipelines.deploy.monitors import MonitorType
 from pipelines.monitoring.bias.facets import interval_threshold
 from pipelines.monitoring.bias.metrics import Stage
 from pipelines.monitoring.data_quality.statistics import FeatureSummary
 from pipelines.monitoring.model_quality.constraints import ComparisonOperator
 from pipelines.monitoring.model_quality.statistics import ProblemType
-
-# The four monitoring types are the deployment's (AWS::SageMaker::MonitoringSchedule MonitoringType).
-MONITOR_HEADINGS = {
-    MonitorType.DATA_QUALITY: "Data quality",
-    MonitorType.MODEL_QUALITY: "Model quality",
-    MonitorType.MODEL_BIAS: "Bias drift",
-    MonitorType.MODEL_EXPLAINABILITY: "Feature attribution drift",
-}
+from pipelines.monitoring.summary import ExecutionStatus
+from pipelines.monitors import MONITORS, MonitorType
 
 
 def monitor_heading(monitor: MonitorType) -> str:
-    """How the report titles a monitor."""
-    return MONITOR_HEADINGS[monitor]
-
-
-class ExecutionStatus(StrEnum):
-    """Model Monitor's execution statuses, plus ``Skipped`` (our ``run`` when there is no input)."""
-
-    COMPLETED = "Completed"
-    COMPLETED_WITH_VIOLATIONS = "CompletedWithViolations"
-    FAILED = "Failed"
-    SKIPPED = "Skipped"
-    # Model Monitor statuses our summary never writes, but a user may copy from describe-monitoring-schedule.
-    IN_PROGRESS = "InProgress"
-    PENDING = "Pending"
-    STOPPED = "Stopped"
+    """How the report titles a monitor (its definition's heading)."""
+    return MONITORS[monitor].heading
 
 
 class Origin(StrEnum):

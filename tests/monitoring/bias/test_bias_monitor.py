@@ -11,6 +11,7 @@ import polars as pl
 
 from pipelines.monitoring.bias import (
     BiasAnalysisConfig,
+    DisparateImpactRule,
     PredictionColumns,
     evaluate_bias,
     suggest_bias_baseline,
@@ -74,7 +75,7 @@ def test_the_baseline_writes_clarifys_files_keyed_like_drift_check_baselines(tmp
     assert BiasAnalysisConfig.from_json(json.loads((tmp_path / "analysis_config.json").read_text())) == CONFIG
 
 
-def test_traffic_that_penalises_a_group_more_than_the_baseline_violates() -> None:
+def _penalising_window(di_rule: DisparateImpactRule) -> list[dict[str, str]]:
     baseline = suggest_bias_baseline(
         _transactions(3000, 1, 0.0), CONFIG, PredictionColumns(probability="probability")
     )
@@ -83,10 +84,34 @@ def test_traffic_that_penalises_a_group_more_than_the_baseline_violates() -> Non
         CONFIG,
         baseline.constraints(),
         predictions=PredictionColumns(probability="__predicted_probability"),
+        di_rule=di_rule,
     )
-    violated = {v["metric_name"] for v in result.violations if v["facet"] == "Customer Age"}
+    return result.violations
+
+
+def test_traffic_that_penalises_a_group_more_than_the_baseline_violates() -> None:
+    violations = _penalising_window(DisparateImpactRule.DISTANCE_FROM_ZERO)
+    violated = {v["metric_name"] for v in violations if v["facet"] == "Customer Age"}
+    # DI falls from 1.34 to 0.42: closer to 0, so the service's rule does not report it (issue 12)
+    assert "DPPL" in violated
+    assert "DI" not in violated
+    assert all(v["facet_value"] == "60" for v in violations)
+
+
+def test_under_the_log_ratio_rule_the_penalised_group_also_violates_disparate_impact() -> None:
+    violated = {v["metric_name"] for v in _penalising_window(DisparateImpactRule.LOG_RATIO)}
     assert {"DPPL", "DI"} <= violated
-    assert all(v["facet_value"] == "60" for v in result.violations)
+
+
+def test_a_tolerance_given_to_the_execution_reaches_the_drift_check() -> None:
+    baseline = suggest_bias_baseline(
+        _transactions(3000, 1, 0.0), CONFIG, PredictionColumns(probability="probability")
+    )
+    predictions = PredictionColumns(probability="__predicted_probability")
+    window = _captured(3000, 2, 35.0)
+    assert evaluate_bias(window, CONFIG, baseline.constraints(), predictions=predictions).violations
+    tolerant = evaluate_bias(window, CONFIG, baseline.constraints(), predictions=predictions, tolerance=1e6)
+    assert tolerant.violations == []
 
 
 def test_a_small_window_keeps_the_baseline_facet_semantics() -> None:

@@ -23,6 +23,7 @@ from pipelines.monitoring.data_quality import (
     read_statistics,
 )
 from pipelines.monitoring.data_quality.types import InferredType
+from pipelines.monitoring.java_double import java_double_string
 
 N = 2000
 
@@ -130,8 +131,8 @@ def test_completeness_check_reports_missing_values(baseline) -> None:
     )
     (violation,) = _of_type(_check(current, baseline), CheckType.COMPLETENESS)
     assert violation.feature_name == "method"
-    assert "Expected completeness: 100.0%" in violation.description
-    assert "Only 90.0% of data is present" in violation.description
+    # Deequ's message with the analyzer's empty hint: the observed completeness, then "! "
+    assert violation.description == "Value: 0.9 does not meet the constraint requirement! "
 
 
 def test_completeness_check_accepts_the_baseline_completeness(baseline) -> None:
@@ -152,7 +153,9 @@ def test_baseline_drift_check_flags_a_shifted_numeric_distribution(baseline) -> 
     (violation,) = _of_type(result, CheckType.BASELINE_DRIFT)
     assert violation.feature_name == "amount"
     distance = result.drift["amount"].distance
-    assert violation.description == f"Baseline drift distance: {distance!r} exceeds threshold: 0.1"
+    assert violation.description == (
+        f"Baseline drift distance: {java_double_string(distance)} exceeds threshold: 0.1"
+    )
 
 
 def test_baseline_drift_check_flags_changed_category_shares(baseline) -> None:
@@ -234,8 +237,24 @@ def test_categorical_values_check_reports_values_outside_the_domain(baseline) ->
     )
     (violation,) = _of_type(_check(current, baseline), CheckType.CATEGORICAL_VALUES)
     assert violation.feature_name == "method"
-    assert "Only 95.0% of data is within the baseline domain" in violation.description
-    assert "'crypto'" in violation.description
+    # Deequ's isContainedIn compliance: 950 of 1000 records inside the domain
+    assert violation.description == "Value: 0.95 does not meet the constraint requirement! "
+
+
+def test_categorical_values_check_counts_missing_records_as_compliant_like_deequ(baseline) -> None:
+    row = pl.int_range(pl.len())
+    current = _current(1000).with_columns(
+        pl.when(row < 50)
+        .then(pl.lit("crypto"))
+        .when(row < 150)
+        .then(None)
+        .otherwise(pl.col("method"))
+        .alias("method")
+    )
+    constraints = _override(baseline[1], "method", {"domain_content_threshold": 0.96})
+    (violation,) = _of_type(_check(current, baseline, constraints), CheckType.CATEGORICAL_VALUES)
+    # (100 missing + 850 inside) / 1000 records, not 850 / 900 present values
+    assert violation.description == "Value: 0.95 does not meet the constraint requirement! "
 
 
 def test_domain_content_threshold_tolerates_some_unknown_values(baseline) -> None:
@@ -297,6 +316,25 @@ def test_a_malformed_statistics_file_is_reported_with_its_key_path() -> None:
     assert error.value.problems == (
         "statistics.json: features[0] ('a'): inferred_type 'Number' is not one of "
         "Integral, Fractional, String, Unknown",
+    )
+
+
+def test_malformed_newer_analyzer_fields_are_reported_with_their_key_path() -> None:
+    feature = {
+        "name": "a",
+        "inferred_type": "Integral",
+        "numerical_statistics": {
+            "common": {"num_present": 3, "num_missing": 0, "completeness": 1.5},
+            "approximate_num_distinct_values": "three",
+        },
+    }
+    with pytest.raises(StatisticsFormatError) as error:
+        read_statistics({"dataset": {"item_count": 3}, "features": [feature]})
+    assert error.value.problems == (
+        "statistics.json: features[0] ('a').numerical_statistics: common.completeness is 1.5, "
+        "expected a number between 0 and 1",
+        "statistics.json: features[0] ('a').numerical_statistics: approximate_num_distinct_values is "
+        "'three', expected a non-negative number",
     )
 
 

@@ -42,8 +42,12 @@ def test_empty_cells_are_missing_values(tmp_path: Path) -> None:
         DatasetProfile.of(read_csv_batches(Storage(), str(tmp_path / "data.csv")))
     )
     amount, method = statistics["features"]
-    assert amount["numerical_statistics"]["common"] == {"num_present": 1, "num_missing": 1}
-    assert method["string_statistics"]["common"] == {"num_present": 1, "num_missing": 1}
+    assert amount["numerical_statistics"]["common"] == {
+        "num_present": 1,
+        "num_missing": 1,
+        "completeness": 0.5,
+    }
+    assert method["string_statistics"]["common"] == {"num_present": 1, "num_missing": 1, "completeness": 0.5}
 
 
 def test_a_missing_dataset_is_a_clear_error(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from analyzer_versions import without_newer_analyzer_fields
 
 from pipelines.monitoring.data_quality import (
     DatasetProfile,
@@ -34,9 +35,23 @@ def _without_sketch_parameters(doc: dict[str, Any]) -> dict[str, Any]:
 def test_statistics_of_the_reference_csv_equal_the_analyzer_file(
     reference_table: pl.DataFrame, reference_statistics: dict[str, Any]
 ) -> None:
-    ours = _as_json(baseline_files(DatasetProfile.of([reference_table])).statistics)
+    ours = without_newer_analyzer_fields(
+        _as_json(baseline_files(DatasetProfile.of([reference_table])).statistics)
+    )
     # counts, sums, means, min/max, population std, bucket bounds and counts, and the sketch's raw values
     assert _without_sketch_parameters(ours) == _without_sketch_parameters(reference_statistics)
+
+
+def test_statistics_of_the_reference_csv_carry_the_newer_analyzer_fields(
+    reference_dir: Path, reference_table: pl.DataFrame
+) -> None:
+    ours = baseline_files(DatasetProfile.of([reference_table])).statistics
+    texts = pl.read_csv(reference_dir / "baseline_dataset.csv", has_header=False, infer_schema=False)
+    for feature, column in zip(ours["features"], texts.columns, strict=True):
+        numerical = feature["numerical_statistics"]
+        assert numerical["common"]["completeness"] == 1.0
+        # the distinct texts of the column, as Deequ's ApproxCountDistinct counts them before the cast
+        assert numerical["approximate_num_distinct_values"] == float(texts[column].n_unique())
 
 
 def test_sketch_parameters_name_our_sketch_not_deequs(reference_table: pl.DataFrame) -> None:
@@ -49,7 +64,13 @@ def test_suggested_constraints_equal_the_analyzer_file(
     reference_table: pl.DataFrame, reference_constraints: dict[str, Any]
 ) -> None:
     ours = _as_json(baseline_files(DatasetProfile.of([reference_table])).constraints)
-    assert ours == reference_constraints
+    distribution = ours["monitoring_config"]["distribution_constraints"]
+    # recent analyzers' categorical options, which the reference's older analyzer did not write (issue 12)
+    assert (distribution["categorical_comparison_threshold"], distribution["categorical_drift_method"]) == (
+        0.1,
+        "LInfinity",
+    )
+    assert without_newer_analyzer_fields(ours) == reference_constraints
 
 
 def test_header_less_csv_columns_are_named_like_the_analyzer(reference_dir: Path) -> None:
@@ -77,3 +98,29 @@ def test_reference_data_checked_against_the_analyzer_baseline_has_no_violations(
     )
     assert result.violations == []
     assert all(m.distance == 0.0 for m in result.drift.values())
+
+
+def _as_a_recent_analyzer_writes_them(
+    statistics: dict[str, Any], constraints: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    statistics, constraints = copy.deepcopy(statistics), copy.deepcopy(constraints)
+    for feature in statistics["features"]:
+        numerical = feature["numerical_statistics"]
+        numerical["common"]["completeness"] = 1.0
+        numerical["approximate_num_distinct_values"] = 3.0
+    distribution = constraints["monitoring_config"]["distribution_constraints"]
+    distribution.update(categorical_comparison_threshold=0.1, categorical_drift_method="LInfinity")
+    return statistics, constraints
+
+
+def test_the_analyzer_baseline_with_the_newer_fields_gives_the_same_results(
+    reference_table: pl.DataFrame, reference_statistics: dict[str, Any], reference_constraints: dict[str, Any]
+) -> None:
+    current = reference_table.slice(0, 30)
+    older = check_data_quality(DatasetProfile.of([current]), reference_statistics, reference_constraints)
+    newer = check_data_quality(
+        DatasetProfile.of([current]),
+        *_as_a_recent_analyzer_writes_them(reference_statistics, reference_constraints),
+    )
+    assert newer.violations == older.violations
+    assert newer.drift == older.drift

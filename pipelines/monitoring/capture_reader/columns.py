@@ -1,0 +1,30 @@
+"""The columns a record batch holds besides the request's features, and the reader's internal ones.
+
+Metadata columns start with ``__`` (features never do), so a monitor can tell them apart by name.
+"""
+
+from __future__ import annotations
+
+# Metadata columns added to every record.
+EVENT_ID = "__event_id"
+INFERENCE_ID = "__inference_id"
+INFERENCE_TIME = "__inference_time"
+RECORD_INDEX = "__record_index"
+RECORD_ID = "__record_id"
+PREDICTED_LABEL = "__predicted_label"
+PREDICTED_PROBABILITY = "__predicted_probability"
+METADATA_COLUMNS = (
+    EVENT_ID,
+    INFERENCE_ID,
+    INFERENCE_TIME,
+    RECORD_INDEX,
+    RECORD_ID,
+    PREDICTED_LABEL,
+    PREDICTED_PROBABILITY,
+)
+
+# Internal to the reader's modules (never in a batch it yields).
+REQUEST = "__request"  # row number of the request within a group of files
+WHERE = "__where"  # file:line of the request (or file<NUL>row, resolved when reported)
+ROW_SEPARATOR = "\x00"
+JSON, CSV = "JSON", "CSV"  # the payload formats a request or response is decoded as

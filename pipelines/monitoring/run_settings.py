@@ -1,0 +1,141 @@
+"""What one run of the monitors is asked for (``RunOptions``) and everything it runs with (``RunSettings``).
+
+``RunOptions`` are the caller's values, typed (the command line's flags parsed, the sandbox's or a scheduled
+job's own); ``resolve_run_settings`` (``settings_resolution``) fills in the rest from a stage export and
+decides which source wins; the engine (``execution``) runs ``RunSettings``. Messages name the settings
+below (``Setting``, ``baseline_file_setting``), never a flag: the command line shows its flags for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from transaction_scoring.contract import TRANSACTION_ID
+
+from pipelines.monitoring.baseline_files import BaselineFiles
+from pipelines.monitoring.bias.drift import DisparateImpactRule
+from pipelines.monitoring.capture_reader import ResponseFields
+from pipelines.monitors import MONITORS, BaselineFile, MonitorDefinition, MonitorType
+from pipelines.timewindow import TimeWindow
+
+if TYPE_CHECKING:
+    from pipelines.monitoring.explainability.model import ProbabilityModel
+    from pipelines.monitoring.model_quality import ProblemType
+
+# Kernel SHAP costs (samples x background rows) predictions per record: explain a seeded sample by default.
+DEFAULT_EXPLAIN_MAX_RECORDS = 1000
+
+
+class Setting(StrEnum):
+    """The run's settings, as messages name them (``pipelines.setting_names.setting``)."""
+
+    ENDPOINT = "endpoint"
+    WINDOW = "window"
+    MONITORS = "monitors"
+    OUTPUT = "output"
+    CAPTURE = "capture"
+    STAGE_EXPORT = "stage_export"
+    BASELINE = "baseline"
+    BASELINE_FILES = "baseline_files"  # the files given one by one (``baseline_file_setting``)
+    MODEL = "model"
+    EXPLAIN_ENDPOINT = "explain_endpoint"
+    EXPLAIN_MAX_RECORDS = "explain_max_records"
+    PROBABILITY_THRESHOLD = "probability_threshold"
+    BIAS_TOLERANCE = "bias_tolerance"
+    BIAS_DI_RULE = "bias_di_rule"
+    START_OFFSET = "start_offset"
+    END_OFFSET = "end_offset"
+    PROBLEM_TYPE = "problem_type"
+    INFERENCE_ATTRIBUTE = "inference_attribute"
+    PROBABILITY_ATTRIBUTE = "probability_attribute"
+    GROUND_TRUTH = "ground_truth"
+    VARIANT = "variant"
+
+
+# The order problems are reported in (a setting not listed comes last, e.g. a baseline file's).
+SETTINGS_ORDER: tuple[str, ...] = tuple(Setting)
+
+
+def baseline_file_setting(monitor: MonitorDefinition, file: BaselineFile) -> str:
+    """``baseline.data_quality.statistics``: the setting giving one baseline file of one monitor."""
+    return f"{Setting.BASELINE}.{monitor.setting_name}.{file.key}"
+
+
+@dataclass(frozen=True, slots=True)
+class ExplainerSpec:
+    """Which model the explainability monitor explains: a model artifact, or an endpoint to call."""
+
+    model: str | None = None  # model.tar.gz (local or S3): exact tree SHAP
+    endpoint: str | None = None  # an endpoint without data capture: Kernel SHAP
+
+    @property
+    def description(self) -> str:
+        return f"model {self.model}" if self.model is not None else f"endpoint {self.endpoint}"
+
+
+@dataclass(frozen=True, slots=True)
+class Explainer:
+    """The model the explainability monitor explains, loaded only when that monitor runs."""
+
+    description: str
+    load: Callable[[], ProbabilityModel]
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """What a caller asks of one run; None means "not given" (a stage export or a default decides)."""
+
+    capture: str  # the data capture root (DestinationS3Uri), local or S3
+    window: TimeWindow  # the execution window; its end is the scheduled time
+    endpoint: str | None = None
+    variant: str | None = None
+    output: str | None = None  # the output root of every monitor
+    monitors: tuple[MonitorType, ...] | None = None  # asked for by name: missing inputs are errors
+    baseline: str | None = None  # a folder written by ``baseline``, or a DriftCheckBaselines file
+    baseline_files: Mapping[MonitorType, BaselineFiles] = field(default_factory=dict)  # file by file
+    ground_truth: str | None = None
+    start_offset: timedelta | None = None
+    end_offset: timedelta | None = None
+    problem_type: ProblemType | None = None
+    probability_threshold: float | None = None
+    inference_attribute: str | None = None
+    probability_attribute: str | None = None
+    explainer: ExplainerSpec | None = None
+    explain_max_records: int = DEFAULT_EXPLAIN_MAX_RECORDS
+    bias_tolerance: float = 0.0
+    bias_di_rule: DisparateImpactRule = DisparateImpactRule.DISTANCE_FROM_ZERO
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """Everything one execution needs (``RunOptions`` and a stage export's values, resolved)."""
+
+    endpoint: str
+    capture_root: str
+    outputs: Mapping[MonitorType, str]  # output root of each monitor (Model Monitor's MonitoringOutputS3Uri)
+    window: TimeWindow  # the execution window; its end is the scheduled time
+    monitors: tuple[MonitorType, ...] = field(default_factory=lambda: tuple(MONITORS))
+    explicit: bool = False  # the monitors were asked for by name: missing inputs are errors
+    baselines: Mapping[MonitorType, BaselineFiles] = field(default_factory=dict)
+    ground_truth: str | None = None
+    start_offset: timedelta | None = None
+    end_offset: timedelta | None = None
+    problem_type: ProblemType | None = None  # None: the model-quality constraints' problem type
+    probability_threshold: float | None = None  # None: the bias config's, else the contract's 50 (percent)
+    response_fields: ResponseFields = field(default_factory=ResponseFields)
+    record_id_field: str = TRANSACTION_ID
+    # With a variant only the window's hour folders are listed; without, the endpoint's whole capture prefix.
+    variant: str | None = None
+    explain_max_records: int | None = DEFAULT_EXPLAIN_MAX_RECORDS
+    bias_tolerance: float = 0.0
+    bias_di_rule: DisparateImpactRule = DisparateImpactRule.DISTANCE_FROM_ZERO
+    seed: int = 0
+    disabled: Mapping[MonitorType, str] = field(default_factory=dict)  # not selected, and why
+
+    @property
+    def scheduled_time(self) -> datetime:
+        return self.window.end
