@@ -28,7 +28,6 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -36,7 +35,7 @@ from typing import Any, TextIO
 from transaction_scoring import contract
 
 from pipelines.aws import client
-from pipelines.cli import LOG_LEVELS, configure_logging
+from pipelines.cli import LOG_LEVELS
 from pipelines.errors import UserError
 from pipelines.model import train_fraud_model
 from pipelines.sandbox.aws_emulator import REGION, AwsEmulator
@@ -332,6 +331,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--output", type=Path, default=defaults.output, help="folder for summary.json and the log"
     )
     parser.add_argument("--log-level", default="WARNING", choices=LOG_LEVELS, type=str.upper)
+    parser.set_defaults(run=run_command)
 
 
 def options_from(args: argparse.Namespace) -> BigFileOptions:
@@ -347,15 +347,8 @@ def options_from(args: argparse.Namespace) -> BigFileOptions:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m pipelines.sandbox big-file",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    configure_logging(args.log_level)
+def run_command(args: argparse.Namespace) -> int:
+    """``python -m pipelines.sandbox big-file`` (the parser is ``pipelines.sandbox.demo.cli``'s)."""
     # Slices share this process's clients here (on Lambda each has its own container): more requests in flight
     # than a pool holds is expected, and urllib3's warning about it is noise.
     logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)

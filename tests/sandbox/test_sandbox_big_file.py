@@ -24,3 +24,14 @@ def test_options_are_checked_with_one_line_per_problem(tmp_path: Path) -> None:
     with pytest.raises(BigFileError) as raised:
         run_big_file(BigFileOptions(rows=0, slice_rows=0, output=tmp_path), stream=None)
     assert raised.value.problems == ("--rows 0: at least 1", "--slice-rows 0: 1..10000")
+
+
+def test_the_sandbox_command_line_has_a_big_file_command(capsys: pytest.CaptureFixture[str]) -> None:
+    from pipelines.cli import run
+    from pipelines.sandbox.demo.cli import main
+
+    assert run(main, ["big-file", "--rows", "0", "--bad-rows", "-1"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: --rows 0: at least 1",
+        "error: --bad-rows -1: 0 or more",
+    ]
