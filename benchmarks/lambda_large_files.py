@@ -24,7 +24,6 @@ import argparse
 import csv
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +33,6 @@ from typing import Any
 from benchmarks._fake_endpoint import ENDPOINT_NAME
 from benchmarks.lambda_throughput import (
     BUCKET,
-    CHILD_TIMEOUT_S,
     REGION,
     REPO,
     Run,
@@ -43,6 +41,7 @@ from benchmarks.lambda_throughput import (
     memory_kb,
     moto_server,
     reset_peak_memory,
+    run_child_process,
     run_in_child,
     write_transactions,
 )
@@ -69,19 +68,12 @@ def _function_environment(runtime_url: str, extra: dict[str, str]) -> dict[str, 
 
 
 def _child(mode: str, environment: dict[str, str], *args: str) -> dict[str, Any]:
-    completed = subprocess.run(
-        [sys.executable, "-m", "benchmarks.lambda_large_files", "--child", mode, *args],
-        env={**os.environ, **environment},
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=CHILD_TIMEOUT_S,
-        check=False,
+    return run_child_process(
+        "benchmarks.lambda_large_files",
+        ["--child", mode, *args],
+        {**os.environ, **environment},
+        what=f"{mode} child",
     )
-    if completed.returncode != 0:
-        raise RuntimeError(f"{mode} child failed:\n{completed.stderr[-4000:]}")
-    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
-    return result
 
 
 # -- children ----------------------------------------------------------------------------------------------

@@ -173,31 +173,34 @@ def run_in_child(run: Run, environment: dict[str, str], latency_ms: float) -> di
                 POWERTOOLS_METRICS_DISABLED="true",
                 PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / "lambda")]),
             )
-            completed = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "benchmarks.lambda_throughput",
-                    "--child",
-                    run.design,
-                    "--key",
-                    run.key,
-                ],
-                env=child_env,
-                cwd=REPO,
-                capture_output=True,
-                text=True,
-                timeout=CHILD_TIMEOUT_S,
-                check=False,
+            result = run_child_process(
+                "benchmarks.lambda_throughput",
+                ["--child", run.design, "--key", run.key],
+                child_env,
+                what=f"{run.design} run",
             )
-        if completed.returncode != 0:
-            raise RuntimeError(f"{run.design} run failed:\n{completed.stderr[-4000:]}")
-        result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
         stored = dynamodb.describe_table(TableName=run.table)["Table"]["ItemCount"]
         result.update(requests_served=served[0], items_in_table=stored)
         return result
     finally:
         dynamodb.delete_table(TableName=run.table)
+
+
+def run_child_process(module: str, args: list[str], env: dict[str, str], *, what: str) -> dict[str, Any]:
+    """``python -m module args`` in a fresh process; its last stdout line, parsed as JSON."""
+    completed = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=CHILD_TIMEOUT_S,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"{what} failed:\n{completed.stderr[-4000:]}")
+    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result
 
 
 def memory_kb(field: str) -> int:

@@ -14,11 +14,10 @@ its byte offset and what it probably is.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from transaction_scoring.rows import CsvLine
+from transaction_scoring.rows import CsvLine, csv_records
 
 # The longest line read (a transaction row is ~250 bytes; 1 MiB leaves room for any honest file).
 MAX_LINE_BYTES = 1024 * 1024
@@ -121,25 +120,10 @@ class Position:
 
 
 def records(lines: ByteLines, *, skip_empty: bool = True) -> Iterator[tuple[CsvLine, Position]]:
-    """CSV records of ``lines`` with the position after each (blank lines and rows of empty cells skipped,
-    unless ``skip_empty`` is False: then a blank line is a record without cells).
+    """CSV records of ``lines`` with the position after each (``rows.csv_records``: blank lines and rows of
+    empty cells skipped unless ``skip_empty`` is False).
 
-    A record the CSV parser cannot read comes back with ``error`` set, and reading goes on with the next line.
     Line numbers continue from ``lines``' start line, so a resumed attempt numbers rows as the first did.
     """
-    first_line = lines.next_line
-    reader = csv.reader(lines)
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield (
-                CsvLine(first_line + reader.line_num - 1, [], f"malformed CSV: {exc}"),
-                Position(lines.offset, lines.next_line),
-            )
-            continue
-        if skip_empty and (not cells or (not cells[0].strip() and not any(cell.strip() for cell in cells))):
-            continue
-        yield CsvLine(first_line + reader.line_num - 1, cells), Position(lines.offset, lines.next_line)
+    for record in csv_records(lines, first_line=lines.next_line, skip_empty=skip_empty):
+        yield record, Position(lines.offset, lines.next_line)

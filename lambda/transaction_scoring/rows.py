@@ -65,18 +65,28 @@ def csv_lines(stream: TextIO) -> Iterator[CsvLine]:
     are read correctly. Blank lines (and rows of empty cells) are skipped. A record the CSV parser cannot
     read comes back with ``error`` set, and reading continues with the next line.
     """
-    reader = csv.reader(stream)
+    return csv_records(stream)
+
+
+def csv_records(lines: Iterable[str], *, first_line: int = 1, skip_empty: bool = True) -> Iterator[CsvLine]:
+    """Records of lines of CSV text (``csv_lines``), numbered from ``first_line``; with ``skip_empty`` False a
+    blank line is a record without cells and a row of empty cells is kept.
+
+    ``csv.reader`` pulls a line at a time and stops at a record's end, so when a record is yielded exactly its
+    lines have been consumed (``reading.records`` relies on it for byte offsets).
+    """
+    reader = csv.reader(lines)
     while True:
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield CsvLine(reader.line_num, [], f"malformed CSV: {exc}")
+            yield CsvLine(first_line + reader.line_num - 1, [], f"malformed CSV: {exc}")
             continue
-        if not cells or (not cells[0].strip() and not any(cell.strip() for cell in cells)):
+        if skip_empty and (not cells or (not cells[0].strip() and not any(cell.strip() for cell in cells))):
             continue
-        yield CsvLine(reader.line_num, cells)
+        yield CsvLine(first_line + reader.line_num - 1, cells)
 
 
 @dataclass(frozen=True, slots=True)
