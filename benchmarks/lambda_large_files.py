@@ -123,6 +123,7 @@ def child_execute(machine_arn: str, slices_at_once: int) -> None:
             {
                 "status": run.result.status,
                 "error": run.result.error,
+                "cause": (run.result.cause or "")[:2000],
                 "slices": map_run.batches,
                 "invocations": run.result.invocations,
                 "finished": finished,

@@ -69,6 +69,7 @@ from transaction_scoring.settings import Settings
 # The keys of the events the state machine sends (see FanOutStateMachine in lambda/template.yml).
 SLICE_ITEMS = "Items"
 SLICE_INPUT = "BatchInput"
+SLICE_EXECUTION = "Execution"  # $$.Execution.Id of the child execution
 FINISHED = "fan_out_finished"
 HEADER_LINE = 1  # the header is the file's first line, so item index i is line i + 2
 FIRST_ROW_LINE = HEADER_LINE + 1
@@ -266,6 +267,7 @@ class Slice:
     items: Sequence[tuple[int, Mapping[str, Any]]]  # (item index, row as the CSV reader keyed it)
     line_index: ObjectRef
     skip: frozenset[int] = frozenset()  # item indexes the planner rejected
+    execution: str | None = None  # the child execution scoring it (the same for Step Functions' retries)
 
     @property
     def first_index(self) -> int:
@@ -307,7 +309,8 @@ def slice_from_event(event: Mapping[str, Any]) -> Slice:
         ) from None
     if not items:
         raise EventError("a fan-out slice event has no Items")
-    return Slice(source, header, items, line_index, skip)
+    execution = event.get(SLICE_EXECUTION)
+    return Slice(source, header, items, line_index, skip, str(execution) if execution else None)
 
 
 def _source(value: Mapping[str, Any]) -> ObjectRef:
@@ -334,7 +337,11 @@ def score_slice(work: Slice, settings: Settings, clients: Clients, context: Invo
     if not work.items:
         return report
     policies = Policies.for_invocation(settings, context)
-    lease = Leased(f"{source.identity}#{work.name}", settings, clients, context, policies, report)
+    # Owned by the child execution: a retry of the slice (the same child execution, after the earlier attempt
+    # ended) takes over a lease that attempt could not release, instead of failing on it until it expires.
+    lease = Leased(
+        f"{source.identity}#{work.name}", settings, clients, context, policies, report, work.execution
+    )
     if not lease.acquire():
         return report
     try:

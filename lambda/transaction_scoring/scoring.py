@@ -190,6 +190,12 @@ class Leased:
     context: InvocationContext
     policies: Policies
     report: FileReport
+    # A stable owner whose own lease may be taken over (a slice's child execution: see store.acquire_lease).
+    stable_owner: str | None = None
+
+    @property
+    def owner(self) -> str:
+        return self.stable_owner or self.context.lease_owner
 
     def acquire(self) -> bool:
         """Take the lease; False (with the report saying why) when another invocation holds it."""
@@ -200,9 +206,10 @@ class Leased:
                     self.clients.dynamodb,
                     self.settings.table_name,
                     self.subject,
-                    owner=self.context.lease_owner,
+                    owner=self.owner,
                     now_s=now_s,
                     expires_at_s=now_s + math.ceil(self.context.remaining_s()) + LEASE_MARGIN_S,
+                    take_over_own=self.stable_owner is not None,
                 )
             )
         except ClientError as error:
@@ -230,7 +237,7 @@ class Leased:
                     self.clients.dynamodb,
                     self.settings.table_name,
                     self.subject,
-                    owner=self.context.lease_owner,
+                    owner=self.owner,
                 )
             )
         except GAVE_UP as error:

@@ -263,9 +263,28 @@ class LeaseHolder:
 
 
 def acquire_lease(
-    client: Any, table_name: str, source_object: str, *, owner: str, now_s: int, expires_at_s: int
+    client: Any,
+    table_name: str,
+    source_object: str,
+    *,
+    owner: str,
+    now_s: int,
+    expires_at_s: int,
+    take_over_own: bool = False,
 ) -> LeaseHolder | None:
-    """Take the file's lease unless another invocation holds an unexpired one (returned then)."""
+    """Take the file's lease unless another invocation holds an unexpired one (returned then).
+
+    ``take_over_own``: a lease held under the same ``owner`` is taken over. Only for owners that are never two
+    running invocations at once: a fan-out slice's child execution, whose Lambda task is synchronous, so its
+    retry starts after the earlier attempt ended (and may have failed to release the lease).
+    """
+    condition = "attribute_not_exists(#id) OR #expires < :now"
+    names = {"#id": TRANSACTION_ID, "#expires": LEASE_EXPIRES_AT}
+    values: dict[str, Any] = {":now": {"N": str(now_s)}}
+    if take_over_own:
+        condition += " OR #owner = :owner"
+        names["#owner"] = LEASE_OWNER
+        values[":owner"] = {"S": owner}
     try:
         client.put_item(
             TableName=table_name,
@@ -276,9 +295,9 @@ def acquire_lease(
                     LEASE_EXPIRES_AT: Decimal(expires_at_s),
                 }
             ),
-            ConditionExpression="attribute_not_exists(#id) OR #expires < :now",
-            ExpressionAttributeNames={"#id": TRANSACTION_ID, "#expires": LEASE_EXPIRES_AT},
-            ExpressionAttributeValues={":now": {"N": str(now_s)}},
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
     except ClientError as error:

@@ -199,7 +199,7 @@ class LocalStepFunctions:
         _check_states(definition.states, where="States")
 
     def run(self, execution_input: Any, name: str | None = None) -> ExecutionResult:
-        execution = name or uuid.uuid4().hex
+        execution = f"{self._arn.replace(':stateMachine:', ':execution:')}:{name or uuid.uuid4().hex}"
         result = ExecutionResult(status="SUCCEEDED")
         try:
             result.output = self._run_states(
@@ -225,7 +225,7 @@ class LocalStepFunctions:
             state = states[name]
             try:
                 if state["Type"] == "Task":
-                    raw = self._task(state, data, result)
+                    raw = self._task(state, data, result, execution)
                 else:
                     raw = self._map(state, data, result, execution)
                 output = _apply_result_path(data, _select(state.get("ResultSelector"), raw), state)
@@ -240,10 +240,10 @@ class LocalStepFunctions:
                 return output
             name, data = state["Next"], output
 
-    def _task(self, state: Mapping[str, Any], data: Any, result: ExecutionResult) -> Any:
+    def _task(self, state: Mapping[str, Any], data: Any, result: ExecutionResult, execution: str) -> Any:
         if state["Resource"] != LAMBDA_INVOKE:
             raise DefinitionError(f"Task resource {state['Resource']!r}: only {LAMBDA_INVOKE} runs here")
-        parameters = evaluate(state.get("Parameters", {}), data, {})
+        parameters = evaluate(state.get("Parameters", {}), data, {"Execution": {"Id": execution}})
         attempts_by_retrier: dict[int, int] = {}
         while True:
             try:
@@ -263,29 +263,34 @@ class LocalStepFunctions:
         processor = state["ItemProcessor"]
         if processor.get("ProcessorConfig", {}).get("Mode") != "DISTRIBUTED":
             raise DefinitionError("Map: only ItemProcessor.ProcessorConfig.Mode DISTRIBUTED runs here")
-        summary = MapRunSummary(
-            arn=f"{self._arn.replace(':stateMachine:', ':mapRun:')}/{execution}:{uuid.uuid4()}"
-        )
+        map_runs = self._arn.replace(":stateMachine:", ":mapRun:")
+        summary = MapRunSummary(arn=f"{map_runs}/{execution.rsplit(':', 1)[-1]}:{uuid.uuid4()}")
         result.map_runs.append(summary)
         concurrency = int(_number(state, "MaxConcurrency", data, default=0)) or _UNBOUNDED_CONCURRENCY
         tolerated_count = _number(state, "ToleratedFailureCount", data, default=0)
         tolerated_percentage = _number(state, "ToleratedFailurePercentage", data, default=0)
         batcher = state.get("ItemBatcher")
         batch_input = evaluate(batcher.get("BatchInput", {}), data, {}) if batcher else None
-        outcomes: list[tuple[str, Any, Any]] = []  # (status, child input, output or {"Error", "Cause"})
+        # (status, child input, output or {"Error", "Cause"}); a succeeded child's input is kept only when the
+        # results will show it (Transformation NONE): a slice's input is ~200 KB of rows.
+        outcomes: list[tuple[str, Any, Any]] = []
+        keep_inputs = _transformation(state) == "NONE"
         failed_items = 0
 
         def child(child_input: Any) -> Any:
-            return self._run_states(processor["States"], processor["StartAt"], child_input, result, execution)
+            child_execution = f"{summary.arn.replace(':mapRun:', ':execution:')}/{uuid.uuid4()}"
+            return self._run_states(
+                processor["States"], processor["StartAt"], child_input, result, child_execution
+            )
 
         pending: dict[Future[Any], tuple[Any, int]] = {}
         with ThreadPoolExecutor(concurrency, thread_name_prefix="map-run") as pool:
             for child_input, item_count in self._batches(state, batcher, batch_input, data, summary):
                 pending[pool.submit(child, child_input)] = (child_input, item_count)
                 while len(pending) >= concurrency:
-                    failed_items += self._collect(pending, outcomes, summary)
+                    failed_items += self._collect(pending, outcomes, summary, keep_inputs)
             while pending:
-                failed_items += self._collect(pending, outcomes, summary)
+                failed_items += self._collect(pending, outcomes, summary, keep_inputs)
         map_output = self._write_results(state, data, outcomes, summary)
         if _exceeded(failed_items, summary.items, tolerated_count, tolerated_percentage):
             raise StatesError(
@@ -300,6 +305,7 @@ class LocalStepFunctions:
         pending: dict[Future[Any], tuple[Any, int]],
         outcomes: list[tuple[str, Any, Any]],
         summary: MapRunSummary,
+        keep_inputs: bool,
     ) -> int:
         """Record the children that finished (waiting for one); returns how many items they failed."""
         done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -307,7 +313,7 @@ class LocalStepFunctions:
         for future in done:
             child_input, item_count = pending.pop(future)
             try:
-                outcomes.append(("SUCCEEDED", child_input, future.result()))
+                outcomes.append(("SUCCEEDED", child_input if keep_inputs else None, future.result()))
                 summary.succeeded += 1
             except StatesError as failure:
                 outcomes.append(("FAILED", child_input, {"Error": failure.error, "Cause": failure.cause}))
@@ -395,7 +401,7 @@ class LocalStepFunctions:
             raise DefinitionError(f"ResultWriter: only {S3_PUT_OBJECT} runs here")
         parameters = evaluate(writer.get("Parameters", {}), data, {})
         config = writer.get("WriterConfig", {})
-        compact = config.get("Transformation", "NONE") in ("COMPACT", "FLATTEN")
+        compact = _transformation(state) in ("COMPACT", "FLATTEN")
         if config.get("OutputType", "JSON") != "JSON":
             raise DefinitionError("ResultWriter: only WriterConfig.OutputType JSON runs here")
         bucket, prefix = parameters["Bucket"], parameters.get("Prefix", "")
@@ -419,6 +425,11 @@ class LocalStepFunctions:
         manifest = {"DestinationBucket": bucket, "MapRunArn": summary.arn, "ResultFiles": files}
         self._s3.put_object(Bucket=bucket, Key=manifest_key, Body=json.dumps(manifest).encode())
         return {"MapRunArn": summary.arn, "ResultWriterDetails": {"Bucket": bucket, "Key": manifest_key}}
+
+
+def _transformation(state: Mapping[str, Any]) -> str:
+    writer = state.get("ResultWriter")
+    return "COMPACT" if writer is None else str(writer.get("WriterConfig", {}).get("Transformation", "NONE"))
 
 
 def _batch(items: list[Any], batch_input: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import io
 import json
 from collections import Counter
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import boto3
 import pytest
@@ -133,6 +133,41 @@ def test_a_slice_that_fails_is_retried_by_step_functions_without_duplicates(
     scored = Counter(r[contract.TRANSACTION_ID] for r in scoring_world.model.records_scored())
     assert set(scored.values()) == {1}  # rows stored by the first attempt were not sent again
     assert scoring_world.s3.list_objects_v2(Bucket=BUCKET, Prefix=f"failed/{key}").get("KeyCount") == 0
+
+
+def test_a_retried_slice_takes_over_the_lease_its_failed_attempt_could_not_release(
+    scoring_world: ScoringWorld, fan_out: FanOut
+) -> None:
+    scoring_world.model.failures_left = {"tx-57": 1}
+
+    def throttled_lease_release(params: dict[str, Any], **_: Any) -> Any:
+        if "#lease" in json.loads(params["body"])["Key"]["TransactionID"]["S"]:
+            return _Throttled(), {
+                "Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"},
+                "ResponseMetadata": {"HTTPStatusCode": 400},
+            }
+        return None
+
+    scoring_world.inject(
+        scoring_world.clients().dynamodb, "before-call.dynamodb.DeleteItem", throttled_lease_release
+    )
+    key = scoring_world.put("incoming/stuck-lease.csv", csv_text(_rows(120)))
+
+    scoring_world.invoke(s3_event(key))
+    run = fan_out.run()
+
+    # The retry (the same child execution) is not told the slice is busy until its lease expires.
+    assert run.result.status == "SUCCEEDED"
+    assert run.result.retries == 1
+    assert len(scoring_world.items()) == 120
+
+
+class _Throttled:
+    """The HTTP answer botocore sees instead of calling DynamoDB."""
+
+    status_code = 400
+    headers: ClassVar[dict[str, str]] = {}
+    content = b""
 
 
 def test_a_slice_that_keeps_failing_leaves_its_rows_in_its_failed_file_and_fails_the_execution(

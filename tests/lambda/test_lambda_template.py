@@ -269,7 +269,11 @@ def test_the_fan_out_is_a_distributed_map_over_the_files_csv_in_bounded_slices(s
         "Prefix": "${ResultsPrefix}",
     }
     (task,) = slices["ItemProcessor"]["States"].values()
-    assert task["Parameters"] == {"FunctionName": "${ScoringFunctionArn}", "Payload.$": "$"}
+    assert task["Parameters"] == {
+        "FunctionName": "${ScoringFunctionArn}",
+        # The slice, and its child execution (the lease owner a retry of the slice may take over).
+        "Payload": {"BatchInput.$": "$.BatchInput", "Items.$": "$.Items", "Execution.$": "$$.Execution.Id"},
+    }
     assert any(retry["ErrorEquals"] == ["RowsFailed"] for retry in task["Retry"])
 
 
