@@ -64,6 +64,14 @@ class FileReport:
     rejected_lines: list[int] = field(default_factory=list)
     failure_reasons: Counter[str] = field(default_factory=Counter)
 
+    def clear_counts(self) -> None:
+        for count in COUNTS:
+            setattr(self, count, 0)
+        self.status = FileStatus.SCORED
+        self.rejected_columns.clear()
+        self.rejected_lines.clear()
+        self.failure_reasons.clear()
+
     def note_rejected(self, line: int, columns: tuple[str, ...]) -> None:
         self.rows_rejected += 1
         self.rejected_columns.update(columns)

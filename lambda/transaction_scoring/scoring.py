@@ -269,9 +269,7 @@ def score_object(
         try:
             ref = _current_content(clients.s3, ref)
         except ObjectUnavailable as problem:
-            _FileAttempt(ref, settings, clients, context, policies, report)._unavailable(
-                problem, resuming=False
-            )
+            _report_unavailable(report, problem, resuming=False)
             return report
     # A replay of a finished file is acknowledged before taking the lease, so that a lease that could not be
     # released never blocks it.
@@ -317,6 +315,23 @@ def _report_finished(report: FileReport, progress: Progress) -> None:
     )
 
 
+def _report_unavailable(report: FileReport, problem: ObjectUnavailable, *, resuming: bool) -> None:
+    if problem.kind is Unavailable.MISSING:
+        report.status, report.message = FileStatus.MISSING, f"{problem} (deleted since the event?)"
+    elif problem.kind is Unavailable.FORBIDDEN:
+        report.status = FileStatus.UNREADABLE
+        report.message = (
+            f"{problem}: the function's role (or the object's KMS key policy) does not allow reading it"
+        )
+    else:
+        report.status = FileStatus.SKIPPED
+        report.message = (
+            f"{problem}: the object was replaced since "
+            f"{'the last attempt' if resuming else 'this event'} (a bucket without versioning); the "
+            "event of its new content scores it from line 1"
+        )
+
+
 class _Restart(Exception):
     """The checkpoint cannot be continued (its output objects changed): start the file over."""
 
@@ -357,6 +372,7 @@ class _FileAttempt:
         try:
             self._run(progress)
         except _Restart as why:
+            self.report.clear_counts()  # the rows are read again: count them once
             self.report.warnings.append(f"started over from line 1: {why}")
             self._run(None)
 
@@ -373,7 +389,7 @@ class _FileAttempt:
                 try:
                     reader = self._open(replace(ref, etag=etag), start)
                 except ObjectUnavailable as problem:
-                    self._unavailable(problem, resuming=progress is not None)
+                    _report_unavailable(report, problem, resuming=progress is not None)
                     return
             if progress is None:
                 assert reader is not None
@@ -390,23 +406,6 @@ class _FileAttempt:
             for opened in self._readers:
                 opened.close()
             self._readers.clear()
-
-    def _unavailable(self, problem: ObjectUnavailable, *, resuming: bool) -> None:
-        report = self.report
-        if problem.kind is Unavailable.MISSING:
-            report.status, report.message = FileStatus.MISSING, f"{problem} (deleted since the event?)"
-        elif problem.kind is Unavailable.FORBIDDEN:
-            report.status = FileStatus.UNREADABLE
-            report.message = (
-                f"{problem}: the function's role (or the object's KMS key policy) does not allow reading it"
-            )
-        else:
-            report.status = FileStatus.SKIPPED
-            report.message = (
-                f"{problem}: the object was replaced since "
-                f"{'the last attempt' if resuming else 'this event'} (a bucket without versioning); the "
-                "event of its new content scores it from line 1"
-            )
 
     def _from_the_start(self, reader: ObjectReader) -> None:
         ref, report = self.ref, self.report

@@ -175,3 +175,36 @@ def test_the_checkpoint_of_an_unfinished_file_names_where_it_stopped(short_attem
     assert item["Header"] == list(contract.TRANSACTION_COLUMNS)
     assert item["NextOffset"] == len(csv_text([transaction(i) for i in range(100)]).encode())
     assert item["LeaseExpiresAt"] > 0  # the table's TTL removes it a week after its last write
+
+
+def test_a_checkpoint_whose_rejected_file_is_gone_starts_the_file_over_and_counts_rows_once(
+    short_attempts: ScoringWorld,
+) -> None:
+    world = short_attempts
+    rows = [transaction(i, Quantity="x") if i in (5, 150) else transaction(i) for i in range(190)]
+    key = world.put("incoming/cleaned-up.csv", csv_text(rows))
+    assert _attempt(world, s3_event(key), 1) is None
+    (version,) = world.s3.list_object_versions(Bucket="fraud-transactions", Prefix=f"rejected/{key}")[
+        "Versions"
+    ]
+    world.s3.delete_object(Bucket="fraud-transactions", Key=f"rejected/{key}", VersionId=version["VersionId"])
+
+    last = world.invoke(s3_event(key), LambdaContext(aws_request_id="attempt-2"))
+
+    report = last["files"][0]
+    assert (
+        "started over from line 1: the rejected-rows file of the last attempt is gone"
+        in report["warnings"][0]
+    )
+    assert (
+        report["rows_read"],
+        report["rows_already_stored"],
+        report["rows_stored"],
+        report["rows_rejected"],
+    ) == (
+        190,
+        99,
+        89,
+        2,
+    )
+    assert [r["Transaction ID"] for r in world.output_rows(f"rejected/{key}")] == ["tx-5", "tx-150"]
