@@ -28,6 +28,7 @@ import logging
 import sys
 import threading
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -349,8 +350,10 @@ def options_from(args: argparse.Namespace) -> BigFileOptions:
 
 def run_command(args: argparse.Namespace) -> int:
     """``python -m pipelines.sandbox big-file`` (the parser is ``pipelines.sandbox.demo.cli``'s)."""
-    # Slices share this process's clients here (on Lambda each has its own container): more requests in flight
-    # than a pool holds is expected, and urllib3's warning about it is noise.
+    # Slices share this process here (on Lambda each has its own container): more requests in flight than a
+    # client's pool holds is expected, and so is one slice's Powertools flush finding the metrics buffer they
+    # share already emptied by another: both warnings are noise here.
     logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     run_big_file(options_from(args))
     return 0
