@@ -10,6 +10,7 @@ checks every call's operation and parameters.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
@@ -32,8 +33,14 @@ _RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
 
 
 def session(region: str | None = None, profile: str | None = None) -> boto3.Session:
-    """A boto3 session; fails with a user error when no region is configured anywhere."""
-    result = boto3.Session(region_name=region, profile_name=profile)
+    """A boto3 session; fails with a user error when no region is configured anywhere.
+
+    The region is ``region``, else ``AWS_REGION``, else what boto3 finds (``AWS_DEFAULT_REGION``, the
+    profile). boto3 alone never reads ``AWS_REGION``, but the AWS CLI v2, the other SDKs, the Lambda runtime
+    and CodeBuild set or honour it, ahead of ``AWS_DEFAULT_REGION``
+    (https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-envvars.html): we do the same.
+    """
+    result = boto3.Session(region_name=region or os.environ.get("AWS_REGION") or None, profile_name=profile)
     if not result.region_name:
         raise UserError("no AWS region configured: set AWS_REGION (or AWS_DEFAULT_REGION), or pass --region")
     return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 
 from pipelines.errors import UserError
@@ -34,7 +35,10 @@ def run(
     """Call ``main``; print each problem of a ``UserError`` on its own line and return its exit code.
 
     Settings the problems name are shown by ``name_setting`` (a command's flags; ``pipelines.setting_names``).
-    Only ``UserError`` is caught: any other exception is a bug and must keep its traceback.
+    Any other exception is a bug or an outage: it too becomes one ``error:`` line and exit 2 (exit 1 keeps
+    meaning "violations" for the commands that find them), naming its type; its traceback is printed only
+    when the log level is DEBUG (``--log-level DEBUG``), so the line asks for it. Ctrl-C (a
+    ``KeyboardInterrupt``, not an ``Exception``) and ``SystemExit`` pass through.
     """
     try:
         return main(argv)
@@ -42,3 +46,27 @@ def run(
         for line in shown_problems(error, name_setting):
             print(f"error: {line}", file=sys.stderr)
         return error.exit_code
+    except Exception as error:  # noqa: BLE001 - the command's last line of defence: report, never hide
+        return report_unexpected(error)
+
+
+UNEXPECTED_EXIT_CODE = 2
+MAX_MESSAGE_CHARS = 400
+
+
+def report_unexpected(error: Exception) -> int:
+    """One ``error:`` line for an exception no code expected (with the traceback at DEBUG level)."""
+    message = " ".join(str(error).split()) or "(no message)"
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = message[: MAX_MESSAGE_CHARS - 3] + "..."
+    kind = type(error)
+    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    debugging = logging.getLogger().isEnabledFor(logging.DEBUG)
+    if debugging:
+        traceback.print_exception(error, file=sys.stderr)
+    hint = "the traceback is above" if debugging else "run again with --log-level DEBUG for the traceback"
+    print(
+        f"error: unexpected {name}: {message} (a bug or an outage; {hint})",
+        file=sys.stderr,
+    )
+    return UNEXPECTED_EXIT_CODE

@@ -8,8 +8,11 @@
 - Explainability: Clarify computes SHAP values by calling a shadow endpoint of the model named in
   ``predictor.model_name``, which must be the model deployed on *this* stage.
 
-Derived files go next to their sources under content-addressed names (``{kind}-{sha256 prefix}.json``):
-the same inputs always give the same key, so a rerun overwrites nothing and is skipped.
+Derived files go to the deployment's own monitor-outputs bucket (``--monitor-outputs-bucket``, below
+``monitoring-baselines/``), never next to their sources: a package's DriftCheckBaselines may live in a bucket
+the build should not write to (another team's, a model-build account's), and the monitors' role reads the
+outputs bucket anyway. Names are content-addressed (``{kind}-{sha256 prefix}.json``): the same inputs always
+give the same key, so a rerun overwrites nothing and is skipped; the plan prints where each file came from.
 """
 
 from __future__ import annotations
@@ -43,10 +46,10 @@ class DerivedFile:
     content_type: str = "application/json"
 
 
-def derived_file(kind: str, obj: Mapping[str, Any], next_to: str, sources: tuple[str, ...]) -> DerivedFile:
-    """``obj`` as a pretty JSON file in ``next_to``'s folder, named by the digest of its canonical form."""
+def derived_file(kind: str, obj: Mapping[str, Any], folder: S3Uri, sources: tuple[str, ...]) -> DerivedFile:
+    """``obj`` as a pretty JSON file in ``folder``, named by the digest of its canonical form."""
     digest = content_digest(dumps_canonical(obj))
-    location = str(S3Uri.parse(next_to).parent.join(f"{kind}-{digest}.json"))
+    location = str(folder.join(f"{kind}-{digest}.json"))
     return DerivedFile(kind=kind, location=location, content=dumps_pretty(obj), sources=sources)
 
 

@@ -28,7 +28,7 @@ from pipelines.deploy.errors import BaselineError, ConfigError
 from pipelines.deploy.export import deploy_command, write_export
 from pipelines.deploy.image_uris import MonitorImages, monitor_images
 from pipelines.deploy.plan import MonitorPlan, StagePlan
-from pipelines.deploy.preflight import capture_warnings
+from pipelines.deploy.preflight import capture_warnings, unreadable_baselines
 from pipelines.deploy.registry import PackageSource, StagePackage, aws_call, resolve_stage_package
 from pipelines.deploy.stage_config import (
     GROUND_TRUTH_INPUT,
@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 
 RECORD_PREPROCESSOR_SCRIPT = Path(__file__).with_name("record_preprocessor.py")
 CODE_PREFIX = "monitoring-code"
+DERIVED_BASELINES_PREFIX = "monitoring-baselines"  # Clarify files derived from a package's (``clarify``)
 OUTPUT_PREFIX = "monitor-output"
 GROUND_TRUTH_PREFIX = "ground-truth"
 # Tag keys CloudFormation reserves; project tags with them cannot be stack tags.
@@ -128,6 +129,9 @@ def deploy(options: DeployOptions, clients: Clients, images: MonitorImages | Non
     ]
     if problems:
         raise ConfigError(problems)
+    unreadable = unreadable_baselines(clients.s3, baseline_uris(plans))
+    if unreadable:
+        raise BaselineError(unreadable)
     result = DeployResult(plans)
     if not options.dry_run:
         for plan in plans:
@@ -139,6 +143,23 @@ def deploy(options: DeployOptions, clients: Clients, images: MonitorImages | Non
         if plan.export_path:
             result.written += write_export(storage, plan.export_path, plan.parameters, plan.tags)
     return result
+
+
+def baseline_uris(plans: Sequence[StagePlan]) -> dict[str, str]:
+    """Every baseline file an export will point a schedule at, but those this run writes: ``where -> URI``
+    (``where`` names the stage, the template parameter and where the URI came from)."""
+    uris: dict[str, str] = {}
+    for plan in plans:
+        ours = {write.location for write in plan.writes}
+        sources = {m.monitor: m.baseline_source for m in plan.monitors if m.enabled}
+        for spec in MONITORS.model_monitor():
+            if spec.type not in sources:
+                continue
+            for name in spec.baseline_parameters:
+                uri = plan.parameters.get(name)
+                if uri and uri not in ours:
+                    uris[f"stage {plan.stage_name}: {name} (baseline from {sources[spec.type]})"] = uri
+    return uris
 
 
 def _check_options(options: DeployOptions) -> None:
@@ -210,7 +231,8 @@ def plan_stage(
             switched_off.append(f"{monitor} monitor of stage {config.stage_name} cannot run: {detail}")
             monitors.append(MonitorPlan(monitor, False, f"no baseline: {cannot_run}", switched_off=True))
         else:
-            files, derived = _baseline_parameters(resolution, package, storage)
+            derived_folder = S3Uri(options.monitor_outputs_bucket).join(DERIVED_BASELINES_PREFIX)
+            files, derived = _baseline_parameters(resolution, package, storage, derived_folder)
             writes += derived
             parameters.update({spec.baseline_parameter(file): uri for file, uri in files.items()})
             monitors.append(
@@ -289,9 +311,10 @@ def _cannot_run(monitor: MonitorType, resolution: BaselineResolution, package: S
 
 
 def _baseline_parameters(
-    resolution: BaselineResolution, package: StagePackage, storage: Storage
+    resolution: BaselineResolution, package: StagePackage, storage: Storage, derived_folder: S3Uri
 ) -> tuple[dict[BaselineFile, str], list[clarify.DerivedFile]]:
-    """Template parameter values of one monitor's baseline, and the derived files they point to."""
+    """Template parameter values of one monitor's baseline, and the derived files they point to (in
+    ``derived_folder``, the monitor-outputs bucket: ``pipelines.deploy.clarify``)."""
     files = parameter_files(resolution)
     if resolution.source is BaselineSource.STAGE_CONFIG:
         return files, []
@@ -306,11 +329,14 @@ def _baseline_parameters(
             post_source=post_uri,
         )
         constraints = clarify.derived_file(
-            clarify.BIAS_CONSTRAINTS_KIND, merged, post_uri, tuple(u for u in (pre_uri, post_uri) if u)
+            clarify.BIAS_CONSTRAINTS_KIND,
+            merged,
+            derived_folder,
+            tuple(u for u in (pre_uri, post_uri) if u),
         )
         config_uri = resolution.files[RegistryFile.CONFIG_FILE]
         config = clarify.bias_monitoring_config(storage.read_json(config_uri), source=config_uri)
-        config_file = clarify.derived_file(clarify.BIAS_CONFIG_KIND, config, config_uri, (config_uri,))
+        config_file = clarify.derived_file(clarify.BIAS_CONFIG_KIND, config, derived_folder, (config_uri,))
         derived = [constraints, config_file]
         files = {BaselineFile.CONSTRAINTS: constraints.location, BaselineFile.CONFIG: config_file.location}
     elif resolution.monitor is MonitorType.MODEL_EXPLAINABILITY:
@@ -320,7 +346,7 @@ def _baseline_parameters(
             storage.read_json(config_uri), model_name=package.model_name, source=config_uri
         )
         config_file = clarify.derived_file(
-            clarify.EXPLAINABILITY_CONFIG_KIND, config, config_uri, (config_uri,)
+            clarify.EXPLAINABILITY_CONFIG_KIND, config, derived_folder, (config_uri,)
         )
         derived = [config_file]
         files = {**files, BaselineFile.CONFIG: config_file.location}

@@ -72,9 +72,11 @@ def read_stage_config(path: str | Path) -> tuple[StageConfig | None, list[str]]:
     """Read a stage config file; return it with the structural problems found (one line each)."""
     where = str(path)
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+        document = json.loads(config_text(Path(path).read_bytes(), where))
     except FileNotFoundError:
         return None, [f"{where}: no such stage config file"]
+    except ConfigError as error:
+        return None, list(error.problems)
     except json.JSONDecodeError as exc:
         return None, [f"{where}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"]
     if not isinstance(document, dict):
@@ -95,6 +97,30 @@ def read_stage_config(path: str | Path) -> tuple[StageConfig | None, list[str]]:
     if problems:
         return None, problems
     return StageConfig(source=where, stage_name=stage_name, parameters=parameters, tags=tags), []
+
+
+# Byte-order marks of the encodings an editor may save JSON in; only UTF-8's is accepted (and skipped).
+_OTHER_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32 (little-endian)"),
+    (b"\x00\x00\xfe\xff", "UTF-32 (big-endian)"),
+    (b"\xff\xfe", "UTF-16 (little-endian)"),
+    (b"\xfe\xff", "UTF-16 (big-endian)"),
+)
+
+
+def config_text(data: bytes, where: str) -> str:
+    """A config file's text: UTF-8, with or without a byte-order mark (RFC 8259 requires UTF-8 for JSON
+    exchanged between systems); any other encoding is refused in one line saying how to fix it."""
+    for bom, encoding in _OTHER_BOMS:
+        if data.startswith(bom):
+            raise ConfigError(f"{where}: encoded as {encoding} (byte-order mark); save it as UTF-8")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        byte = data[error.start : error.start + 1]
+        raise ConfigError(
+            f"{where}: not UTF-8 text (byte {error.start} is {byte!r}); save it as UTF-8"
+        ) from None
 
 
 def _string_map(value: Any, where: str, section: str, *, required: bool) -> tuple[dict[str, str], list[str]]:

@@ -1,12 +1,14 @@
 """``python -m pipelines.monitoring`` (console script ``fraud-monitor``): the portable monitors' command line.
 
-- ``baseline``: a dataset (CSV, local or S3) -> the monitors' baseline files
+- ``baseline``: a dataset (CSV or JSON Lines, local or S3) -> the monitors' baseline files
   (``pipelines.monitoring.baseline``);
-- ``run``: one endpoint, one window of data capture -> Model Monitor's result files
-  (``settings_resolution`` then ``execution``); exit 0 without violations, 1 with violations or a
-  failed monitor;
+- ``run``: one window of an endpoint's or a batch transform's data capture, or a dataset -> Model
+  Monitor's result files (``settings_resolution`` then ``execution``); exit 0 without violations, 1 with
+  violations or a failed monitor;
 - ``report``: results of one or many executions -> terminal summary and HTML
-  (``pipelines.monitoring.report``).
+  (``pipelines.monitoring.report``);
+- ``capture-csv``: a CSV's rows -> data capture files and ground truth (``csv_capture``), to check a dataset
+  of one's own with ``run``.
 
 This is the only module that knows flags: it parses them into typed options, and shows the settings the
 engine's messages name (``pipelines.setting_names``) as the flags that give them (``flag_of``), as moto's
@@ -32,10 +34,18 @@ from pipelines.monitoring.baseline import DEFAULT_PROBABILITY_THRESHOLD_PCT, Bas
 from pipelines.monitoring.baseline_files import BaselineFiles
 from pipelines.monitoring.bias.drift import DisparateImpactRule
 from pipelines.monitoring.clarify_predictor import contract_predictor
+from pipelines.monitoring.csv_capture import (
+    DEFAULT_VARIANT,
+    CsvCaptureOptions,
+    RequestContentType,
+    write_csv_capture,
+)
+from pipelines.monitoring.dataset_reader import DatasetFormat, DatasetLayout
 from pipelines.monitoring.execution import RunInputError, run_execution
 from pipelines.monitoring.explainability.monitor import DEFAULT_BACKGROUND_ROWS
 from pipelines.monitoring.explainers import fraud_model, load_explainer
 from pipelines.monitoring.model_quality import ProblemType
+from pipelines.monitoring.record_source import DatasetColumns
 from pipelines.monitoring.rendering import render_baselines, render_execution
 from pipelines.monitoring.run_settings import (
     DEFAULT_EXPLAIN_MAX_RECORDS,
@@ -48,10 +58,17 @@ from pipelines.monitoring.run_settings import (
 from pipelines.monitoring.settings_resolution import resolve_run_settings, settings_rank
 from pipelines.monitors import MONITORS, BaselineFileSpec, MonitorDefinition, MonitorType
 from pipelines.s3uri import is_s3_uri
-from pipelines.setting_names import SettingsError
+from pipelines.setting_names import SettingsError, show
 from pipelines.stage_export import StageExport
 from pipelines.storage import Storage
-from pipelines.timewindow import format_duration, format_utc, last_full_hour, parse_duration, window
+from pipelines.timewindow import (
+    format_duration,
+    format_utc,
+    last_full_hour,
+    parse_duration,
+    parse_utc,
+    window,
+)
 
 if TYPE_CHECKING:
     from boto3 import Session
@@ -85,6 +102,7 @@ _OTHER_FLAGS = {
     Setting.STAGE_EXPORT.value: "--stage-config",
     Setting.WINDOW.value: "--start/--end",
     Setting.BASELINE_FILES.value: "per-file flags",
+    Setting.HEADER.value: "--header/--no-header",
 }
 
 
@@ -123,6 +141,12 @@ def _monitors(text: str | None, problems: list[str]) -> tuple[MonitorType, ...] 
         return None
     chosen = {definition.type for n in names if (definition := MONITORS.named(n)) is not None}
     return tuple(m for m in MONITORS if m in chosen)
+
+
+def _dataset_format(text: str | None, problems: list[str]) -> DatasetFormat | None:
+    if text is None:
+        return None
+    return collect_problems(problems, lambda: DatasetFormat.parse(text, what="--dataset-type"))
 
 
 def _baseline_monitors(text: str | None, problems: list[str]) -> frozenset[MonitorType] | None:
@@ -178,14 +202,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("LOGLEVEL", "WARNING").upper(),
         help="Log level (default: $LOGLEVEL or WARNING).",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{baseline,run,report}")
-    _baseline_parser(
-        commands.add_parser("baseline", help="Make the monitors' baseline files from a dataset.")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="{baseline,run,report,capture-csv}"
     )
-    _run_parser(
-        commands.add_parser("run", help="Run the monitors on one window of an endpoint's data capture.")
-    )
-    _report_parser(commands.add_parser("report", help="Summarise executions in the terminal and as HTML."))
+    for name, (summary, description, examples, add_flags) in _COMMANDS.items():
+        add_flags(
+            commands.add_parser(
+                name,
+                help=summary,
+                description=description,
+                epilog="examples:\n" + "\n".join(f"  {PROG} {name} {example}" for example in examples),
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+            )
+        )
     return parser
 
 
@@ -205,22 +234,51 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _csv_header_flags(
+    parser: argparse.ArgumentParser,
+    headers_help: str = "Column names for a header-less CSV, comma-separated.",
+) -> None:
+    """``--header``/``--no-header`` and ``--headers``: how a CSV's columns are named."""
+    parser.add_argument(
+        "--header",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Whether a CSV's first row is a header (default: detect).",
+    )
+    parser.add_argument("--headers", help=headers_help)
+
+
+def _dataset_layout_flags(parser: argparse.ArgumentParser) -> None:
+    """How a dataset (CSV or JSON Lines) is read: ``--dataset-type``, the CSV header flags and
+    ``--features-attribute``."""
+    parser.add_argument(
+        "--dataset-type",
+        help="text/csv or application/jsonlines (also csv, jsonl; default: by file suffix, else content).",
+    )
+    _csv_header_flags(
+        parser,
+        "Column names of a header-less CSV; for JSON Lines with --features-attribute, the features' names "
+        "(and the label's, last). Comma-separated.",
+    )
+    parser.add_argument(
+        "--features-attribute",
+        help="JSON Lines: path of each line's list of feature values (Clarify's 'features', e.g. features); "
+        "--label is then the label's path.",
+    )
+
+
 def _baseline_parser(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=_baseline)
-    parser.add_argument("--dataset", required=True, help="CSV file, or folder / S3 prefix of CSV files.")
+    parser.add_argument(
+        "--dataset", required=True, help="CSV or JSON Lines file, or folder / S3 prefix of such files."
+    )
     parser.add_argument("--output", required=True, help="Folder or S3 prefix for the baseline files.")
     parser.add_argument(
         "--monitors",
         help=f"Comma-separated, of {', '.join(MONITORS.cli_names)} "
         "(default: each one whose inputs are given).",
     )
-    parser.add_argument(
-        "--header",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="Whether the first row is a header (default: detect).",
-    )
-    parser.add_argument("--headers", help="Column names for a header-less CSV, comma-separated.")
+    _dataset_layout_flags(parser)
     parser.add_argument("--label", help="The label column (never profiled for data quality).")
     parser.add_argument(
         "--exclude",
@@ -261,6 +319,12 @@ def _baseline_parser(parser: argparse.ArgumentParser) -> None:
         "--no-predictor", action="store_true", help="Write the Clarify configs without a predictor."
     )
     parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="Fail (exit 2, nothing written) on the dataset's warnings: no rows, a column typed String by a "
+        "few bad values, an empty column, a column that looks like an identifier or personal data.",
+    )
+    parser.add_argument(
         "--background-rows",
         type=int,
         default=DEFAULT_BACKGROUND_ROWS,
@@ -271,8 +335,26 @@ def _baseline_parser(parser: argparse.ArgumentParser) -> None:
 
 def _run_parser(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=_run)
-    parser.add_argument("--endpoint", help="Endpoint name (default: the stage export's EndpointName).")
-    parser.add_argument("--capture", required=True, help="Data capture root (DestinationS3Uri), local or S3.")
+    parser.add_argument(
+        "--endpoint",
+        help="Endpoint name (default: the stage export's EndpointName); for a dataset or a transform "
+        "capture, the name its results are filed under (default: from its location).",
+    )
+    parser.add_argument("--capture", help="Endpoint data capture root (DestinationS3Uri), local or S3.")
+    parser.add_argument(
+        "--transform-capture",
+        help="Batch transform data capture root (the transform job's DataCaptureConfig DestinationS3Uri).",
+    )
+    parser.add_argument(
+        "--dataset", help="CSV or JSON Lines file, or folder / S3 prefix of such files: read whole."
+    )
+    _dataset_layout_flags(parser)
+    parser.add_argument("--label", help="--dataset: the label column (labels for model quality and bias).")
+    parser.add_argument("--prediction-column", help="--dataset: the predicted label (or value) column.")
+    parser.add_argument("--probability-column", help="--dataset: the predicted probability column.")
+    parser.add_argument(
+        "--exclude", help="--dataset: columns that are not model inputs (not profiled), comma-separated."
+    )
     parser.add_argument(
         "--variant",
         help="Production variant whose capture is read (default: every variant; naming it lists only the "
@@ -339,6 +421,94 @@ def _report_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region", help="AWS region for s3:// locations.")
 
 
+def _capture_csv_parser(parser: argparse.ArgumentParser) -> None:
+    parser.set_defaults(handler=_capture_csv)
+    parser.add_argument("--dataset", required=True, help="CSV file (local or S3); one request per row.")
+    parser.add_argument("--capture", required=True, help="Data capture root to write under, local or S3.")
+    parser.add_argument("--endpoint", required=True, help="Endpoint name of the capture folders.")
+    parser.add_argument("--variant", default=DEFAULT_VARIANT, help="Variant folder (default %(default)s).")
+    parser.add_argument(
+        "--hour",
+        help="Start of the captured hour, ISO-8601 (default: the last full hour, `run`'s default window).",
+    )
+    parser.add_argument(
+        "--content-type",
+        choices=[t.value for t in RequestContentType],
+        default=RequestContentType.JSON.value,
+        help="Requests as JSON objects keyed by column (default) or CSV lines in column order.",
+    )
+    parser.add_argument("--label", help="Label column: written as ground truth, left out of the requests.")
+    parser.add_argument(
+        "--ground-truth", help="Ground truth root for the labels (with --label), local or S3."
+    )
+    parser.add_argument(
+        "--prediction-column", help="Predicted label column: written as the response's class."
+    )
+    parser.add_argument(
+        "--probability-column", help="Predicted probability column: written as the response's probability."
+    )
+    parser.add_argument("--exclude", help="Columns left out of the requests, comma-separated.")
+    _csv_header_flags(parser)
+    parser.add_argument(
+        "--region", help="AWS region for s3:// locations (default: AWS_REGION / the profile's)."
+    )
+
+
+_COMMANDS: dict[str, tuple[str, str, tuple[str, ...], Callable[[argparse.ArgumentParser], None]]] = {
+    "baseline": (
+        "Make the monitors' baseline files from a dataset.",
+        "Profile a dataset (CSV or JSON Lines, local or S3) the way SageMaker's baselining jobs do and write "
+        "each monitor's baseline files and drift_check_baselines.json. Data quality is always baselined; "
+        "model quality needs --label and predictions, bias a facet, explainability --model. Warnings name "
+        "columns that are probably not features (identifiers, personal data: give them to --exclude), "
+        "typed String by a few bad values, or empty; --strict makes them errors.",
+        (
+            "--dataset train.csv --output ./baseline --exclude 'Transaction ID,Customer ID'",
+            "--dataset s3://bucket/validation.csv --output s3://bucket/baseline --label 'Is Fraudulent' "
+            "--probability-column 'Fraud Probability' --strict",
+        ),
+        _baseline_parser,
+    ),
+    "run": (
+        "Run the monitors on one window of data capture (endpoint or transform) or on a dataset.",
+        "Read one window of an endpoint's data capture (--capture) or a batch transform's "
+        "(--transform-capture), with ground truth, or a whole dataset (--dataset, labels and predictions in "
+        "its columns), check it against the baselines and write Model Monitor's result files and "
+        "summary.json per monitor. Exit 0: no violations; 1: violations or a failed monitor; 2: a problem "
+        "with the inputs (one error line each).",
+        (
+            "--endpoint my-endpoint --capture ./capture --baseline ./baseline --output ./results "
+            "--start 2026-11-29T13:00:00Z --end 2026-11-29T14:00:00Z --monitors data-quality",
+            "--dataset scored.csv --baseline ./baseline --output ./results --label 'Is Fraudulent' "
+            "--probability-column 'Fraud Probability'",
+        ),
+        _run_parser,
+    ),
+    "report": (
+        "Summarise executions in the terminal and as HTML.",
+        "Read the executions under a folder or S3 prefix (ours or SageMaker Model Monitor's) and summarise "
+        "them: per monitor the latest status, the worst violations and what to check next, trends across "
+        "executions. Exit 1 when the latest execution of a monitor has violations.",
+        (
+            "./results --html report.html",
+            "s3://bucket/monitoring/my-endpoint --baseline ./baseline --last 24 --html s3://bucket/report.html",
+        ),
+        _report_parser,
+    ),
+    "capture-csv": (
+        "Write a CSV's rows as data capture (and its labels as ground truth).",
+        "Turn each row of a CSV into one captured request, as an endpoint with data capture writes it, so "
+        "that `run` can check another dataset against a baseline (docs/monitors/formats.md#data-capture).",
+        (
+            "--dataset new.csv --capture ./capture --endpoint my-endpoint --hour 2026-11-29T13:00:00Z",
+            "--dataset new.csv --capture ./capture --endpoint my-endpoint --label 'Is Fraudulent' "
+            "--ground-truth ./ground-truth --probability-column 'Fraud Probability'",
+        ),
+        _capture_csv_parser,
+    ),
+}
+
+
 # -- baseline ------------------------------------------------------------------------------------------------
 def baseline_options(
     args: argparse.Namespace, bias_config: Any, problems: list[str], predictor: Any = None
@@ -367,6 +537,8 @@ def baseline_options(
         problems.append("--label-values is empty: give the positive label value(s), e.g. 1")
     return BaselineOptions(
         monitors=_baseline_monitors(args.monitors, problems),
+        dataset_format=_dataset_format(args.dataset_type, problems),
+        features_attribute=args.features_attribute,
         has_header=args.header,
         headers=_names(args.headers),
         label=args.label,
@@ -392,6 +564,7 @@ def baseline_options(
         background_rows=args.background_rows,
         predictor=None if args.no_predictor else predictor,
         predictor_where=f"--predictor {args.predictor}" if args.predictor else "predictor",
+        strict=args.strict,
     )
 
 
@@ -411,6 +584,8 @@ def _baseline(args: argparse.Namespace) -> int:
     model = fraud_model(args.model, storage) if args.model else None
     result = make_baselines(storage, args.dataset, args.output, options, model)
     sys.stdout.write(render_baselines(result, args.dataset, flag_of))
+    for warning in result.warnings:
+        print(f"warning: {show(warning, flag_of)}", file=sys.stderr)
     return 0
 
 
@@ -438,8 +613,25 @@ def run_options(args: argparse.Namespace, problems: list[tuple[Setting, str]]) -
     explainer = None
     if args.model is not None or args.explain_endpoint is not None:
         explainer = ExplainerSpec(model=args.model, endpoint=args.explain_endpoint)
+    found = []
+    dataset_format = _dataset_format(args.dataset_type, found)
+    problems += [(Setting.DATASET_TYPE, p) for p in found]
     return RunOptions(
         capture=args.capture,
+        transform_capture=args.transform_capture,
+        dataset=args.dataset,
+        dataset_layout=DatasetLayout(
+            format=dataset_format,
+            has_header=args.header,
+            headers=_names(args.headers),
+            features_attribute=args.features_attribute,
+        ),
+        dataset_columns=DatasetColumns(
+            label=args.label,
+            prediction=args.prediction_column,
+            probability=args.probability_column,
+            exclude=_names(args.exclude) or (),
+        ),
         window=execution_window or last_full_hour(),  # a window that does not parse is reported above
         endpoint=args.endpoint,
         variant=args.variant,
@@ -483,6 +675,8 @@ def run_locations(options: RunOptions, export: StageExport | None) -> list[str |
     """Every location a run may read or write (an S3 one needs a client)."""
     return [
         options.capture,
+        options.transform_capture,
+        options.dataset,
         options.output,
         options.ground_truth,
         options.baseline,
@@ -533,6 +727,18 @@ def run_argv(options: RunOptions, stage_export: str | None = None) -> list[str]:
     add("--stage-config", stage_export)
     add("--endpoint", options.endpoint)
     add("--capture", options.capture)
+    add("--transform-capture", options.transform_capture)
+    add("--dataset", options.dataset)
+    layout, columns = options.dataset_layout, options.dataset_columns
+    add("--dataset-type", layout.format)
+    if layout.has_header is not None:
+        argv.append("--header" if layout.has_header else "--no-header")
+    add("--headers", None if layout.headers is None else ",".join(layout.headers))
+    add("--features-attribute", layout.features_attribute)
+    add("--label", columns.label)
+    add("--prediction-column", columns.prediction)
+    add("--probability-column", columns.probability)
+    add("--exclude", ",".join(columns.exclude) or None)
     add("--output", options.output)
     if options.explainer is not None:
         add("--model", options.explainer.model)
@@ -561,6 +767,39 @@ def run_argv(options: RunOptions, stage_export: str | None = None) -> list[str]:
     if options.bias_di_rule is not DisparateImpactRule.DISTANCE_FROM_ZERO:
         add("--bias-di-rule", options.bias_di_rule.value)
     return argv
+
+
+# -- capture-csv ---------------------------------------------------------------------------------------------
+def _capture_csv(args: argparse.Namespace) -> int:
+    hour = parse_utc(args.hour, what="--hour") if args.hour else last_full_hour().start
+    options = CsvCaptureOptions(
+        endpoint=args.endpoint,
+        hour=hour,
+        variant=args.variant,
+        content_type=RequestContentType(args.content_type),
+        label=args.label,
+        prediction_column=args.prediction_column,
+        probability_column=args.probability_column,
+        exclude=_names(args.exclude) or (),
+        has_header=args.header,
+        headers=_names(args.headers),
+    )
+    storage = _Aws(args.region).storage([args.dataset, args.capture, args.ground_truth])
+    written = write_csv_capture(storage, args.dataset, args.capture, options, args.ground_truth)
+    lines = [
+        f"{written.requests} requests of {args.endpoint} in {written.window}: {written.capture_file}",
+        f"  request columns: {', '.join(written.request_columns)}",
+    ]
+    if written.ground_truth_file:
+        lines.append(f"  {written.labels} labels: {written.ground_truth_file}")
+    ground_truth = f" --ground-truth {args.ground_truth}" if written.ground_truth_file else ""
+    lines.append(
+        f"check it: {PROG} run --endpoint {args.endpoint} --capture {args.capture} "
+        f"--start {format_utc(written.window.start)} --end {format_utc(written.window.end)}{ground_truth} "
+        "--baseline BASELINE --output RESULTS"
+    )
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
 
 
 # -- report --------------------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from pipelines.timewindow import TimeWindow
 GROUND_TRUTH_COLUMN = "__ground_truth"
 
 MAX_KEPT_PROBLEMS = 100
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def capture_window(
@@ -70,22 +71,34 @@ class GroundTruthLabels:
     unreadable_lines: int = 0
     problems: list[str] = field(default_factory=list)
 
-    def add_lines(self, where: str, lines: Iterable[str]) -> None:
-        """Parse one file's lines (``where`` names it in problems); later labels replace earlier ones."""
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
+    def add_lines(self, where: str, lines: Iterable[str | bytes]) -> None:
+        """Parse one file's lines (``where`` names it in problems); later labels replace earlier ones.
+
+        A line that is not UTF-8 text is unreadable like a line that is not JSON: counted, kept as a problem,
+        and the file's other lines are still read.
+        """
+        for number, raw in enumerate(lines, start=1):
+            if not raw.strip():
                 continue
             self.lines_read += 1
             try:
+                line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
                 record = parse_ground_truth_line(line, where=f"{where}:{number}")
+            except UnicodeDecodeError as error:
+                reason = f"not UTF-8 text ({error.reason} at byte {error.start} of the line)"
+                self._unreadable([f"{where}:{number}: {reason}"])
+                continue
             except GroundTruthFormatError as error:
-                self.unreadable_lines += 1
-                if len(self.problems) < MAX_KEPT_PROBLEMS:
-                    self.problems.extend(error.problems)
+                self._unreadable(error.problems)
                 continue
             if record.event_id in self.labels:
                 self.superseded += 1
             self.labels[record.event_id] = record.label
+
+    def _unreadable(self, problems: Iterable[str]) -> None:
+        self.unreadable_lines += 1
+        if len(self.problems) < MAX_KEPT_PROBLEMS:
+            self.problems.extend(problems)
 
 
 def read_ground_truth(storage: Storage, root: str, window: TimeWindow) -> GroundTruthLabels:
@@ -93,7 +106,9 @@ def read_ground_truth(storage: Storage, root: str, window: TimeWindow) -> Ground
     labels = GroundTruthLabels()
     for partition in window.partitions():
         for location in storage.list_files(join_location(root, partition)):
-            labels.add_lines(location, storage.read_text(location).splitlines())
+            data = storage.read_bytes(location).removeprefix(UTF8_BOM)
+            # JSON Lines end at "\n" only (str.splitlines would also split at separators inside a value).
+            labels.add_lines(location, data.split(b"\n"))
     return labels
 
 
@@ -120,6 +135,25 @@ class MergeReport:
             "ground_truth_superseded": self.superseded_labels,
             "ground_truth_unreadable_lines": self.unreadable_lines,
         }
+
+
+def labelled_in_records(records: pl.DataFrame) -> MergeReport:
+    """The counts of records that carry their own label (a dataset's label column, in ``__ground_truth``)."""
+    labelled = (
+        records.height - records.get_column(GROUND_TRUTH_COLUMN).null_count()
+        if GROUND_TRUTH_COLUMN in records.columns
+        else 0
+    )
+    return MergeReport(
+        records=records.height,
+        matched_records=labelled,
+        unmatched_records=records.height - labelled,
+        ground_truth_labels=labelled,
+        matched_ground_truth=labelled,
+        unmatched_ground_truth=0,
+        superseded_labels=0,
+        unreadable_lines=0,
+    )
 
 
 def merge_ground_truth(records: pl.DataFrame, labels: GroundTruthLabels) -> tuple[pl.DataFrame, MergeReport]:

@@ -103,6 +103,7 @@ class WindowData:
             "records": self.report.records,
             "unreadable_lines": self.report.unreadable_lines,
             "response_problems": len(self.report.response_problems),
+            "duplicate_requests": self.report.duplicate_requests,
         }
         if self.merge is not None:
             counts.update(self.merge.as_json())
@@ -111,6 +112,8 @@ class WindowData:
     def problems(self) -> list[str]:
         found = [str(p) for p in self.report.unreadable[:MAX_INPUT_PROBLEMS]]
         found += [str(p) for p in self.report.response_problems[: MAX_INPUT_PROBLEMS - len(found)]]
+        for more in (self.report.duplicates, self.report.left_out_fields):
+            found += [str(p) for p in more[: max(0, MAX_INPUT_PROBLEMS - len(found))]]
         if self.labels is not None:
             found += self.labels.problems[: max(0, MAX_INPUT_PROBLEMS - len(found))]
         return found
@@ -128,12 +131,7 @@ class MonitorInputs:
 
     def no_data(self) -> NoData:
         """Model Monitor's "Job inputs had no data", with what was read."""
-        settings, data = self.settings, self.data
-        return NoData(
-            f"{NO_DATA}: no captured records of endpoint {settings.endpoint} in {data.window} under "
-            f"{settings.capture_root} ({data.report.files} capture files in the window's hour folders, "
-            f"{data.report.unreadable_lines} unreadable lines)"
-        )
+        return NoData(f"{NO_DATA}: {self.settings.source.no_records(self.data.window, self.data.report)}")
 
     def records(self) -> pl.DataFrame:
         """Its window's records (raises ``NoData`` when there are none)."""
@@ -148,6 +146,11 @@ class MonitorInputs:
         assert data.merge is not None
         if data.report.records == 0:
             raise self.no_data()
+        if data.merge.matched_records == 0 and settings.source.labels_in_records:
+            raise NoData(
+                f"{NO_DATA}: none of the {data.report.records} records of {settings.source.location} has "
+                f"a label in its {setting('label')} column"
+            )
         if data.merge.matched_records == 0:
             labels = data.labels.lines_read if data.labels is not None else 0
             hours = ground_truth_window(data.window, settings.window)

@@ -73,7 +73,10 @@ def read_csv_table(
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
         raise DatasetError(f"{location}: not a readable CSV ({exc})") from None
     if header_present:
-        table = table.rename({c: c.strip().lstrip("\ufeff").strip() for c in table.columns})
+        # Named from the csv module's reading of the header: polars keeps a quoted name's doubled quotes
+        # (a column named '"' comes out as '""'), while its data rows are read right.
+        names = first_row if len(first_row) == table.width else [c.strip() for c in table.columns]
+        table = table.rename(dict(zip(table.columns, names, strict=True)))
     if headers is not None:
         if len(headers) != table.width:
             raise DatasetError(

@@ -1,8 +1,10 @@
-"""Reading a run's windows of data capture: each window once, for every monitor that uses it.
+"""Reading a run's windows of records: each window once, for every monitor that uses it.
 
-Monitors without ground truth read the execution window; monitors with ground truth read the window moved
-by ``StartTimeOffset``/``EndTimeOffset``, merged with the labels collected up to the scheduled time
-(``ground_truth_merge``). When the two windows are the same, it is read once for all. While a window is
+The records come from the run's source (``record_source``: an endpoint's or a transform's data capture, or
+a dataset). Monitors without ground truth read the execution window; monitors with ground truth read the
+window moved by ``StartTimeOffset``/``EndTimeOffset``, merged with the labels collected up to the scheduled
+time (``ground_truth_merge``), or, for a dataset, labelled by its own label column. When the two windows
+are the same, it is read once for all. While a window is
 read, batch by batch, each monitor's accumulator sees every batch (data quality profiles it, memory bounded
 by features), and records are kept only as far as a monitor asks (``Records``): all of them, or a seeded
 uniform sample of at most ``explain_max_records``.
@@ -15,12 +17,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import polars as pl
 
-from pipelines.monitoring.capture_reader import CaptureReader, capture_files
 from pipelines.monitoring.ground_truth_merge import (
     GroundTruthLabels,
     MergeReport,
     capture_window,
     ground_truth_window,
+    labelled_in_records,
     merge_ground_truth,
     read_ground_truth,
 )
@@ -48,16 +50,19 @@ def read_windows(
             {m: readings[m] for m in own} if same else {},
             Records.ALL,
         )
-        assert settings.ground_truth is not None
-        labels = read_ground_truth(
-            storage, settings.ground_truth, ground_truth_window(window, settings.window)
-        )
         assert data.records is not None
-        if data.records.height:
-            data.records, data.merge = merge_ground_truth(data.records, labels)
-        else:  # nothing captured: no columns to join on
-            data.merge = _empty_merge(labels)
-        data.labels = labels
+        if settings.source.labels_in_records:
+            data.merge = labelled_in_records(data.records)
+        else:
+            assert settings.ground_truth is not None
+            labels = read_ground_truth(
+                storage, settings.ground_truth, ground_truth_window(window, settings.window)
+            )
+            if data.records.height:
+                data.records, data.merge = merge_ground_truth(data.records, labels)
+            else:  # nothing captured: no columns to join on
+                data.merge = _empty_merge(labels)
+            data.labels = labels
         windows.update(dict.fromkeys(labelled, data))
         if same:
             records = _kept(data.records, _records_of(readings, own), settings)
@@ -130,10 +135,8 @@ def _read_window(
     records: Records,
 ) -> WindowData:
     """Read ``window`` once: feed each monitor's accumulator, keep ``records``."""
-    reader = CaptureReader(
-        storage, response_fields=settings.response_fields, record_id_field=settings.record_id_field
-    )
-    files = capture_files(storage, settings.capture_root, settings.endpoint, window, settings.variant)
+    reader = settings.source.reader(storage)
+    parts = settings.source.parts(storage, window)
     accumulators = {
         monitor.value: reading.accumulator()
         for monitor, reading in readings.items()
@@ -144,7 +147,7 @@ def _read_window(
         sample = UniformSample(
             settings.explain_max_records if records is Records.SAMPLE else None, settings.seed
         )
-    for batch in reader.batches(files):
+    for batch in reader.batches(parts):
         for accumulator in accumulators.values():
             accumulator.add(batch)
         if sample is not None:

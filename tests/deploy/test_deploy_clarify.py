@@ -15,6 +15,7 @@ from pipelines.deploy.clarify import (
     merge_bias_constraints,
 )
 from pipelines.deploy.errors import BaselineError
+from pipelines.s3uri import S3Uri
 
 DOCS = baseline_documents("v1")
 
@@ -89,13 +90,12 @@ def test_an_explainability_config_missing_a_section_is_refused(config, message) 
         explainability_monitoring_config(config, model_name="m", source="s3://b/c.json")
 
 
-def test_derived_files_go_next_to_their_source_named_by_content() -> None:
-    first = derived_file(
-        "kind", {"b": 1, "a": 2}, "s3://bucket/v1/bias/post.json", ("s3://bucket/v1/bias/post.json",)
-    )
-    same = derived_file("kind", {"a": 2, "b": 1}, "s3://bucket/v1/bias/post.json", ())
-    other = derived_file("kind", {"a": 3}, "s3://bucket/v1/bias/post.json", ())
-    assert first.location.startswith("s3://bucket/v1/bias/kind-")
+def test_derived_files_go_to_the_given_folder_named_by_content() -> None:
+    folder = S3Uri.parse("s3://outputs/monitoring-baselines")
+    first = derived_file("kind", {"b": 1, "a": 2}, folder, ("s3://bucket/v1/bias/post.json",))
+    same = derived_file("kind", {"a": 2, "b": 1}, folder, ())
+    other = derived_file("kind", {"a": 3}, folder, ())
+    assert first.location.startswith("s3://outputs/monitoring-baselines/kind-")
     assert first.location.endswith(".json")
     assert first.location == same.location
     assert other.location != first.location

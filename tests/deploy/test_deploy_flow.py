@@ -54,20 +54,21 @@ def test_each_stage_explainability_config_names_the_model_on_that_stage(
     run(aws, configs, tmp_path)
     for stage, model in (("staging", "fraud-staging-model-v2"), ("prod", "fraud-prod-model-v1")):
         uri = exported(tmp_path, stage)["Parameters"]["ModelExplainabilityConfigS3Uri"]
-        assert uri.startswith(
-            f"s3://{BASELINE_BUCKET}/{'v2' if stage == 'staging' else 'v1'}/explainability/"
-        )
+        assert uri.startswith(f"s3://{OUTPUT_BUCKET}/monitoring-baselines/")
         assert read_s3_json(world, uri)["predictor"]["model_name"] == model
 
 
-def test_bias_constraints_are_merged_and_written_next_to_the_sources(aws, world, configs, tmp_path) -> None:
+def test_bias_constraints_are_merged_and_written_to_the_outputs_bucket(aws, world, configs, tmp_path) -> None:
+    before_baselines = world.object_keys()[BASELINE_BUCKET]
     run(aws, configs, tmp_path)
     parameters = exported(tmp_path, "prod")["Parameters"]
     constraints = read_s3_json(world, parameters["ModelBiasConstraintsS3Uri"])
     assert (
         constraints["pre_training_bias_metrics"] == constraints["post_training_bias_metrics"] == {"v": "v1"}
     )
-    assert parameters["ModelBiasConstraintsS3Uri"].startswith(f"s3://{BASELINE_BUCKET}/v1/bias/")
+    # Not next to the package's baselines (another team's bucket, possibly): in the deployment's own bucket.
+    assert parameters["ModelBiasConstraintsS3Uri"].startswith(f"s3://{OUTPUT_BUCKET}/monitoring-baselines/")
+    assert world.object_keys()[BASELINE_BUCKET] == before_baselines
     assert "predictor" not in read_s3_json(world, parameters["ModelBiasConfigS3Uri"])
 
 
@@ -148,6 +149,9 @@ def test_without_an_endpoint_explainability_is_off_for_lack_of_a_model(aws, worl
 
 
 def test_baselines_given_in_the_stage_config_are_used_as_they_are(aws, world, configs, tmp_path) -> None:
+    world.s3.create_bucket(Bucket="mine")
+    for name in ("constraints.json", "analysis_config.json"):
+        world.s3.put_object(Bucket="mine", Key=f"explainability/{name}", Body=b"{}")
     edit_config(
         configs["prod"],
         ModelExplainabilityConstraintsS3Uri="s3://mine/explainability/constraints.json",
@@ -201,7 +205,9 @@ def test_a_rerun_with_the_same_inputs_writes_no_new_object(aws, world, configs, 
     assert world.object_keys() == keys_after_first
     assert [w for w in second.written if w.startswith("s3://")] == []
     assert [p.parameters for p in first.plans] == [p.parameters for p in second.plans]
-    assert len([w for w in first.written if w.startswith("s3://")]) == 7  # 3 per stage + the shared script
+    # 3 per stage + the shared script, less the bias config both versions reduce to the same content (one
+    # content-addressed file in the outputs bucket)
+    assert len([w for w in first.written if w.startswith("s3://")]) == 6
 
 
 def test_an_invalid_config_stops_before_any_aws_call(aws, configs, tmp_path) -> None:
@@ -260,3 +266,37 @@ def test_project_tags_are_added_except_reserved_ones(configs, tmp_path) -> None:
     assert tags["team"] == "risk"
     assert "aws:servicecatalog:productArn" not in tags
     assert tags["sagemaker:deployment-stage"] == "staging"
+
+
+def test_a_baseline_uri_of_the_stage_config_that_does_not_exist_stops_before_anything_is_written(
+    aws, world, configs, tmp_path
+) -> None:
+    world.s3.create_bucket(Bucket="mine")
+    edit_config(
+        configs["prod"],
+        DataQualityStatisticsS3Uri="s3://mine/data-quality/statistics.json",
+        DataQualityConstraintsS3Uri="s3://nobody-has-this-bucket/constraints.json",
+    )
+    before = world.object_keys()
+    with pytest.raises(BaselineError) as error:
+        run(aws, configs, tmp_path)
+    assert error.value.problems == (
+        "stage prod: DataQualityConstraintsS3Uri (baseline from stage config): "
+        "s3://nobody-has-this-bucket/constraints.json: bucket 'nobody-has-this-bucket' does not exist; its "
+        "schedule would fail on every execution",
+        "stage prod: DataQualityStatisticsS3Uri (baseline from stage config): "
+        "s3://mine/data-quality/statistics.json: no such object; its schedule would fail on every execution",
+    )
+    assert world.object_keys() == before
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_a_registry_baseline_deleted_since_registration_is_refused(aws, world, configs, tmp_path) -> None:
+    world.s3.delete_object(Bucket=BASELINE_BUCKET, Key="v1/model_quality/constraints.json")
+    with pytest.raises(BaselineError) as error:
+        run(aws, configs, tmp_path)
+    assert error.value.problems == (
+        "stage prod: ModelQualityConstraintsS3Uri (baseline from DriftCheckBaselines): "
+        f"s3://{BASELINE_BUCKET}/v1/model_quality/constraints.json: no such object; its schedule would fail "
+        "on every execution",
+    )

@@ -34,6 +34,40 @@ def test_a_missing_file_and_invalid_json_are_reported_together(tmp_path: Path) -
     assert problems[1].startswith(f"{broken}: not valid JSON (")
 
 
+def test_a_utf8_config_with_or_without_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    text = json.dumps({"Parameters": {"StageName": "prod", "ScheduleExpression": "cron(0 * ? * * *)"}})
+    for name, data in (("plain.json", text.encode()), ("bom.json", b"\xef\xbb\xbf" + text.encode())):
+        (tmp_path / name).write_bytes(data)
+        config, problems = read_stage_config(tmp_path / name)
+        assert problems == []
+        assert config is not None
+        assert config.stage_name == "prod"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "named"),
+    [("utf-16", "UTF-16 (little-endian)"), ("utf-32", "UTF-32 (little-endian)")],
+)
+def test_a_config_in_another_encoding_is_refused_in_one_line(
+    tmp_path: Path, encoding: str, named: str
+) -> None:
+    path = tmp_path / "cfg.json"
+    path.write_bytes(json.dumps({"Parameters": {"StageName": "prod"}}).encode(encoding))
+    assert read_stage_config(path) == (
+        None,
+        [f"{path}: encoded as {named} (byte-order mark); save it as UTF-8"],
+    )
+
+
+def test_a_config_that_is_not_utf8_says_which_byte(tmp_path: Path) -> None:
+    path = tmp_path / "cfg.json"
+    path.write_bytes('{"Parameters": {"StageName": "caf\u00e9"}}'.encode("latin-1"))
+    assert read_stage_config(path) == (
+        None,
+        [f"{path}: not UTF-8 text (byte 33 is b'\\xe9'); save it as UTF-8"],
+    )
+
+
 def test_numbers_instead_of_strings_are_refused_with_the_fix(tmp_path: Path) -> None:
     path = tmp_path / "cfg.json"
     path.write_text(json.dumps({"Parameters": {"StageName": "staging", "MonitoringJobInstanceCount": 1}}))

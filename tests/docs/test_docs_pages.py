@@ -66,6 +66,7 @@ COMMANDS = {
     "fraud-monitor baseline": (monitoring_cli.build_parser, "baseline", "docs/monitors/index.md"),
     "fraud-monitor run": (monitoring_cli.build_parser, "run", "docs/monitors/index.md"),
     "fraud-monitor report": (monitoring_cli.build_parser, "report", "docs/monitors/index.md"),
+    "fraud-monitor capture-csv": (monitoring_cli.build_parser, "capture-csv", "docs/monitors/formats.md"),
     "fraud-monitor": (monitoring_cli.build_parser, None, "docs/monitors/index.md"),
     "get_baselines_and_configs.py": (deploy_cli.build_parser, None, "docs/deploy.md"),
     "python -m pipelines.sandbox demo": (demo.parser, None, "docs/sandbox.md"),

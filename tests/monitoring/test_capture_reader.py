@@ -274,3 +274,68 @@ def test_invalid_base64_data_is_reported_and_valid_base64_is_read(tmp_path: Path
     (problem,) = reader.report.unreadable
     assert problem.where == f"{path}:2"
     assert "BASE64 data is not UTF-8 text" in problem.reason
+
+
+def _with_invalid_byte(path: str, marker: bytes) -> None:
+    """Replace ``marker`` in the file by a byte that is not UTF-8 (as a broken producer would write)."""
+    data = Path(path).read_bytes()
+    assert marker in data
+    Path(path).write_bytes(data.replace(marker, b"x\xffy", 1))
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/csv"])
+def test_an_invalid_utf8_byte_in_a_payload_skips_and_reports_that_line_only(
+    tmp_path: Path, content_type: str
+) -> None:
+    bodies = (
+        [json.dumps({"Transaction ID": f"t{i}", "Device": f"mark{i}"}) for i in range(3)]
+        if content_type == "application/json"
+        else [f"t{i},mark{i}" for i in range(3)]
+    )
+    responses = [json.dumps({"class": 0, "probability": 1.0}) if "json" in content_type else "0,1.0"] * 3
+    lines = [
+        _record(body, response, event=str(i), content_type=content_type)
+        for i, (body, response) in enumerate(zip(bodies, responses, strict=True))
+    ]
+    path = _write(tmp_path, lines)
+    _with_invalid_byte(path, b"mark1")
+    frame, reader = _read(tmp_path)
+    assert frame.height == 2
+    assert [str(p) for p in reader.report.unreadable] == [f"{path}:2: not UTF-8 text"]
+    assert reader.report.captured_requests == 2
+
+
+def test_a_request_delivered_twice_is_read_once_and_the_copy_reported(tmp_path: Path) -> None:
+    first = _record(_request(2), _response(2), event="1")
+    other = _record(_request(1, start=5), _response(1), event="2")
+    path = _write(tmp_path, [first, other, first])
+    copy = _write(tmp_path, [first], name="b")
+    frame, reader = _read(tmp_path)
+    assert frame.get_column(RECORD_ID).to_list() == ["t0", "t1", "t5"]
+    assert reader.report.duplicate_requests == 2
+    assert [str(p) for p in reader.report.duplicates] == [
+        f"{path}:3: eventId 'evt-1' was already read in this window: this copy is left out",
+        f"{copy}:1: eventId 'evt-1' was already read in this window: this copy is left out",
+    ]
+
+
+def test_a_request_repeated_across_batches_is_read_once(tmp_path: Path) -> None:
+    first = _record(_request(1), _response(1), event="1")
+    _write(tmp_path, [first], name="a")
+    _write(tmp_path, [first, _record(_request(1, start=3), _response(1), event="3")], name="b")
+    frame, reader = _read(tmp_path, batch_bytes=1, prefetch=False)
+    assert frame.get_column(RECORD_ID).to_list() == ["t0", "t3"]
+    assert reader.report.duplicate_requests == 1
+
+
+def test_json_fields_named_like_the_readers_own_columns_are_left_out_and_reported(tmp_path: Path) -> None:
+    body = json.dumps({"__request": 1, "__event_id": "spoofed", "Amount": 3.5})
+    path = _write(tmp_path, [_record(body, _response(1), event="1")])
+    frame, reader = _read(tmp_path)
+    assert frame.get_column("Amount").to_list() == [3.5]
+    assert frame.get_column("__event_id").to_list() == ["evt-1"]
+    assert reader.report.unreadable == []
+    assert [str(p) for p in reader.report.left_out_fields] == [
+        f"{path}:1: field(s) '__request', '__event_id' left out of this batch's records: names starting "
+        "with '__' are the monitors' own columns"
+    ]

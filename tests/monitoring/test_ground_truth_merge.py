@@ -211,3 +211,17 @@ def test_records_read_by_the_capture_reader_merge_with_labels_end_to_end(tmp_pat
         "0": {"0": 1, "1": 1},
         "1": {"0": 0, "1": 1},
     }
+
+
+def test_a_label_line_with_an_invalid_utf8_byte_is_skipped_and_reported(tmp_path: Path) -> None:
+    storage, root = Storage(), str(tmp_path / "ground-truth")
+    collected = datetime(2026, 1, 1, 10, 5, tzinfo=UTC)
+    _write_labels(storage, root, collected, [("t-1", "0"), ("t-marked", "1"), ("t-3", "1")], "a")
+    path = f"{root}/{ground_truth_file_key(collected, 'a')}"
+    Path(path).write_bytes(Path(path).read_bytes().replace(b"marked", b"x\xffy"))
+    offset = Path(path).read_bytes().split(b"\n")[1].index(b"\xff")
+    window = TimeWindow(datetime(2026, 1, 1, 10, tzinfo=UTC), datetime(2026, 1, 1, 11, tzinfo=UTC))
+    labels = read_ground_truth(storage, root, window)
+    assert labels.labels == {"t-1": "0", "t-3": "1"}
+    assert labels.unreadable_lines == 1
+    assert labels.problems == [f"{path}:2: not UTF-8 text (invalid start byte at byte {offset} of the line)"]

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from demo_story import EXPECTED_STORY, TEST_DEMO, story
+from report_browser import opened, require_chromium
 
 from pipelines.capture import CaptureEncoding
 from pipelines.cli import run
@@ -323,3 +324,36 @@ def test_serving_stops_on_sigterm_and_writes_buffered_capture(
     assert out.getvalue() == "\nstopping: writing buffered data capture\n"
     assert len(endpoint.capture_files) == 1
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+# The schedules of the demo's report: prod's four monitors (staging has no traffic).
+REPORT_SECTIONS = ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")
+
+
+@pytest.mark.slow
+def test_the_html_report_renders_in_a_real_browser(demo: tuple[DemoSummary, str, DemoOptions]) -> None:
+    """The demo's report in headless Chromium: no console error, every section there, every chart drawn."""
+    require_chromium()
+    summary, _, _ = demo
+    with opened(Path(summary.monitoring["report"])) as page:
+        assert page.console_errors() == []
+        sections = page.run(
+            "return [...document.querySelectorAll('section.monitor')].map(s => s.className.split('-').pop())"
+        )
+        assert sorted(sections) == sorted(REPORT_SECTIONS)
+        assert page.run("return ['overview', 'violations'].every(id => document.getElementById(id))")
+        charts = page.run(
+            """return [...document.querySelectorAll('section.monitor')].map(section => [
+                   section.className.split('-').pop(),
+                   [...section.querySelectorAll('svg')].map(svg => {
+                       const box = svg.getBoundingClientRect();
+                       const marks = svg.querySelectorAll('rect, circle, path, polyline');
+                       return [box.width, box.height, marks.length];
+                   })])"""
+        )
+        for monitor, drawn in charts:
+            assert drawn, f"{monitor}: no chart"
+            for width, height, shapes in drawn:
+                assert min(width, height) > 0, (monitor, width, height)
+                assert shapes > 0, monitor
+        assert page.screenshot("demo-monitoring-report.png").stat().st_size > 10_000

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+import polars as pl
+
 from pipelines.monitoring.bias.analysis import PredictionColumns
 from pipelines.monitoring.bias.baseline_config import (
     bias_config_from_options,
@@ -16,6 +18,7 @@ from pipelines.monitoring.bias.config import BiasAnalysisConfig
 from pipelines.monitoring.bias.metrics import Stage
 from pipelines.monitoring.bias.monitor import evaluate_bias, suggest_bias_baseline
 from pipelines.monitoring.capture_reader import PREDICTED_LABEL, PREDICTED_PROBABILITY
+from pipelines.monitoring.dataset_reader import csv_typed
 from pipelines.monitoring.hooks import BaselineDocuments, Computed, MonitorInputs, Reading, Records
 from pipelines.monitors import MONITORS, MonitorType
 from pipelines.setting_names import SettingsError, setting
@@ -69,6 +72,10 @@ class BiasHooks:
             methods={Stage.POST_TRAINING: config.methods.get(Stage.POST_TRAINING, "all")},
             probability_threshold=threshold,
         )
+        features = [c for c in records.columns if not c.startswith("__")]
+        if features and all(records.schema[c] == pl.String for c in features):
+            # CSV records (captured, or a CSV dataset) are all text: typed as Clarify's CSV reader types them
+            records = csv_typed(records, features)
         has_probability = records.get_column(PREDICTED_PROBABILITY).null_count() < records.height
         predictions = (
             PredictionColumns(probability=PREDICTED_PROBABILITY)
@@ -99,7 +106,10 @@ class BiasHooks:
     def make_baseline(self, request: BaselineRequest) -> Mapping[str, str]:
         options, table = request.options, request.table()
         predictions = bias_predictions(options, request.model)
-        config = bias_config_from_options(options, table, predictions)
+        dataset = request.dataset
+        config = bias_config_from_options(
+            options, table, predictions, layout=dataset.layout, feature_names=dataset.feature_names
+        )
         problems = []
         if config.predicted_label_column is not None:
             if predictions is not None:

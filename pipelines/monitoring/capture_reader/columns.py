@@ -5,6 +5,7 @@ Metadata columns start with ``__`` (features never do), so a monitor can tell th
 
 from __future__ import annotations
 
+METADATA_PREFIX = "__"
 # Metadata columns added to every record.
 EVENT_ID = "__event_id"
 INFERENCE_ID = "__inference_id"

@@ -71,6 +71,10 @@ def envelopes_fast(path: str, data: bytes) -> pl.DataFrame | None:
     """Envelopes parsed by Arrow, or None when any line needs the line-by-line path (to be reported)."""
     if not data or data.isspace():
         return pl.DataFrame(schema=ENVELOPE_FRAME_SCHEMA)
+    if not _is_utf8(data):
+        # Arrow's JSON reader keeps invalid UTF-8 inside strings, and polars then panics on the first one it
+        # touches: such a file goes line by line, where the bad lines are reported and skipped.
+        return None
     try:
         table = pa_json.read_json(
             io.BytesIO(data),
@@ -112,6 +116,16 @@ def envelopes_fast(path: str, data: bytes) -> pl.DataFrame | None:
     return frame.select(pl.concat_str(pl.lit(path + ROW_SEPARATOR), rows).alias(WHERE), pl.all()).cast(
         ENVELOPE_FRAME_SCHEMA
     )
+
+
+def _is_utf8(data: bytes) -> bool:
+    if data.isascii():
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def envelopes_slow(path: str, data: bytes) -> tuple[pl.DataFrame, Problems]:

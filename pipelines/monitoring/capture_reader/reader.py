@@ -3,11 +3,17 @@
 The steps, one module each: ``envelopes`` (capture lines → requests), ``records`` (request payloads →
 records), ``predictions`` (response payloads → predictions matched to the records), ``prefetch`` (the next
 batch parsed on a thread). This module groups files into batches, joins the pieces and keeps the report.
+
+What a "file" is depends on the loader: an endpoint's capture file (``capture_file_envelopes``, the
+default), or a batch transform's input file with its output file (``transform.transform_envelopes``);
+either becomes the same envelopes (one row per request), so the rest of the reading is shared.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 from transaction_scoring.contract import TRANSACTION_ID
@@ -21,6 +27,7 @@ from pipelines.monitoring.capture_reader.columns import (
     RECORD_INDEX,
     REQUEST,
     ROW_SEPARATOR,
+    WHERE,
 )
 from pipelines.monitoring.capture_reader.envelopes import parse_envelopes
 from pipelines.monitoring.capture_reader.predictions import response_predictions
@@ -35,7 +42,32 @@ from pipelines.monitoring.capture_reader.types import (
 from pipelines.storage import Storage
 
 DEFAULT_BATCH_BYTES = 32 * 1024 * 1024
+MAX_REPORTED_DUPLICATES = 20  # where the first repeated requests are; all of them are counted
+_EVENT_ID_HASH_SEED = 14
 _CONTRACT_FIELDS = ResponseFields()  # frozen: one shared default
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedEnvelopes:
+    """What a loader made of one part: its requests (``envelopes.ENVELOPE_FRAME_SCHEMA``), the lines it
+    could not use, the bytes read (parts are grouped into batches by size), and the requests whose
+    response is missing or unusable (their records are kept, without predictions)."""
+
+    frame: pl.DataFrame
+    problems: Problems
+    size: int
+    response_problems: Problems = field(default_factory=list)
+
+
+# Turns one part (a capture file's location, a transform file pair...) into envelopes.
+EnvelopeLoader = Callable[[Storage, Any], LoadedEnvelopes]
+
+
+def capture_file_envelopes(storage: Storage, path: str) -> LoadedEnvelopes:
+    """An endpoint's data-capture file: one envelope per readable line."""
+    data = storage.read_bytes(path)
+    frame, problems = parse_envelopes(path, data)
+    return LoadedEnvelopes(frame, problems, len(data))
 
 
 class CaptureReader:
@@ -49,39 +81,43 @@ class CaptureReader:
         record_id_field: str = TRANSACTION_ID,
         batch_bytes: int = DEFAULT_BATCH_BYTES,
         prefetch: bool = True,
+        load: EnvelopeLoader = capture_file_envelopes,
     ) -> None:
         self._storage = storage
+        self._load = load
         self._fields = response_fields
         self._record_id_field = record_id_field
         self._batch_bytes = batch_bytes
         self._prefetch = prefetch
         self._line_numbers: dict[str, list[int]] = {}
+        self._seen_events = pl.Series("seen", [], dtype=pl.UInt64)
         self.report = CaptureReadReport()
 
-    def read(self, files: Iterable[str]) -> pl.DataFrame:
+    def read(self, files: Iterable[Any]) -> pl.DataFrame:
         """All records at once (for small windows and tests)."""
         frames = list(self.batches(files))
         return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
 
-    def batches(self, files: Iterable[str]) -> Iterator[pl.DataFrame]:
+    def batches(self, files: Iterable[Any]) -> Iterator[pl.DataFrame]:
         """Record batches; with ``prefetch`` the next batch is parsed on a thread while this one is used."""
         if self._prefetch:
             yield from prefetched(self._produce(files), name="capture-reader")
         else:
             yield from self._produce(files)
 
-    def _produce(self, files: Iterable[str]) -> Iterator[pl.DataFrame]:
+    def _produce(self, files: Iterable[Any]) -> Iterator[pl.DataFrame]:
         group: list[pl.DataFrame] = []
         size = 0
-        for path in files:
-            data = self._storage.read_bytes(path)
+        for part in files:
+            loaded = self._load(self._storage, part)
             self.report.files += 1
-            envelopes, problems = parse_envelopes(path, data)
-            self.report.unreadable += self._located(problems)
+            envelopes = loaded.frame
+            self.report.unreadable += self._located(loaded.problems)
+            self.report.response_problems += self._located(loaded.response_problems)
             self.report.captured_requests += envelopes.height
             if envelopes.height:
                 group.append(envelopes)
-                size += len(data)
+                size += loaded.size
             if size >= self._batch_bytes:
                 yield from self._records_of(group)
                 group, size = [], 0
@@ -89,9 +125,10 @@ class CaptureReader:
             yield from self._records_of(group)
 
     def _records_of(self, group: list[pl.DataFrame]) -> Iterator[pl.DataFrame]:
-        requests = pl.concat(group).with_row_index(REQUEST)
-        records, unreadable = request_records(requests)
+        requests = self._first_deliveries(pl.concat(group)).with_row_index(REQUEST)
+        records, unreadable, left_out = request_records(requests)
         self.report.unreadable += self._located(unreadable)
+        self.report.left_out_fields += self._located(left_out)
         if records is None:
             return
         counts = records.group_by(REQUEST).agg(pl.len().alias("records"))
@@ -109,6 +146,32 @@ class CaptureReader:
         features = [c for c in records.columns if not c.startswith("__")]
         self.report.records += records.height
         yield records.select(*features, *METADATA_COLUMNS)
+
+    def _first_deliveries(self, requests: pl.DataFrame) -> pl.DataFrame:
+        """``requests`` without those whose eventId was already read in this window (reported, not counted).
+
+        SageMaker generates an eventId per invocation, so a second line with the same eventId is the same
+        invocation delivered twice (a copied or re-uploaded capture file), not traffic: counting it twice
+        would weigh its records twice in every monitor (docs/monitors/formats.md#data-capture). The eventIds
+        seen are kept as 64-bit hashes (8 bytes per request; a collision among 10 million requests has a
+        chance of about 3 in a million).
+        """
+        keys = requests.get_column(EVENT_ID).hash(seed=_EVENT_ID_HASH_SEED)
+        first = keys.is_first_distinct() & ~keys.is_in(self._seen_events.implode())
+        if bool(first.all()):
+            self._seen_events.append(keys)
+            return requests
+        repeated = requests.filter(~first)
+        self.report.duplicate_requests += repeated.height
+        room = max(0, MAX_REPORTED_DUPLICATES - len(self.report.duplicates))
+        self.report.duplicates += self._located(
+            [
+                (where, f"eventId {event!r} was already read in this window: this copy is left out")
+                for where, event in repeated.select(WHERE, EVENT_ID).head(room).iter_rows()
+            ]
+        )
+        self._seen_events.append(keys.filter(first))
+        return requests.filter(first)
 
     def _located(self, problems: Problems) -> list[ReadProblem]:
         return [self._problem(where, reason) for where, reason in problems]

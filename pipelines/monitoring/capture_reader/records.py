@@ -11,7 +11,14 @@ import csv
 
 import polars as pl
 
-from pipelines.monitoring.capture_reader.columns import CSV, JSON, RECORD_INDEX, REQUEST, WHERE
+from pipelines.monitoring.capture_reader.columns import (
+    CSV,
+    JSON,
+    METADATA_PREFIX,
+    RECORD_INDEX,
+    REQUEST,
+    WHERE,
+)
 from pipelines.monitoring.capture_reader.payloads import (
     csv_lines,
     decode_payloads,
@@ -21,15 +28,16 @@ from pipelines.monitoring.capture_reader.payloads import (
 from pipelines.monitoring.capture_reader.types import Problems
 
 
-def request_records(requests: pl.DataFrame) -> tuple[pl.DataFrame | None, Problems]:
+def request_records(requests: pl.DataFrame) -> tuple[pl.DataFrame | None, Problems, Problems]:
     """The records of ``requests`` (``REQUEST``, ``RECORD_INDEX`` and the features), None when there are
-    none, and the requests that gave no records."""
+    none; the requests that gave no records; and the fields left out of the records that were read."""
     inputs, problems = decode_payloads(requests, "in")
     json_requests = inputs.filter(pl.col("format") == JSON)
     csv_requests = inputs.filter(pl.col("format") == CSV)
     parts = []
+    left_out: Problems = []
     if json_requests.height:
-        records, bad = json_records(json_requests)
+        records, bad, left_out = json_records(json_requests)
         parts.append(records)
         problems += bad
     if csv_requests.height:
@@ -38,21 +46,35 @@ def request_records(requests: pl.DataFrame) -> tuple[pl.DataFrame | None, Proble
         problems += bad
     parts = [p for p in parts if p.height]
     if not parts:
-        return None, problems
-    return (pl.concat(parts, how="diagonal_relaxed") if len(parts) > 1 else parts[0]), problems
+        return None, problems, left_out
+    return (pl.concat(parts, how="diagonal_relaxed") if len(parts) > 1 else parts[0]), problems, left_out
 
 
-def json_records(requests: pl.DataFrame) -> tuple[pl.DataFrame, Problems]:
+def json_records(requests: pl.DataFrame) -> tuple[pl.DataFrame, Problems, Problems]:
+    """Records of JSON requests; the requests without records; fields left out (named like our columns)."""
     table, problems = parse_json_payloads(requests)
     empty = table.filter(pl.col("items").list.len() == 0)
     problems += [(where, "request holds no records") for (where,) in empty.select(WHERE).iter_rows()]
     table = table.filter(pl.col("items").list.len() > 0)
-    records = (
-        table.select(REQUEST, "items", pl.int_ranges(0, pl.col("items").list.len()).alias(RECORD_INDEX))
-        .explode("items", RECORD_INDEX)
-        .unnest("items")
-    )
-    return records.with_columns(pl.col(RECORD_INDEX).cast(pl.Int64)), problems
+    records = table.select(
+        REQUEST, "items", pl.int_ranges(0, pl.col("items").list.len()).alias(RECORD_INDEX)
+    ).explode("items", RECORD_INDEX)
+    fields = records.schema["items"]
+    names = [f.name for f in fields.fields] if isinstance(fields, pl.Struct) else []
+    # A field named like the reader's own columns (``__request``...) would clash with them: left out.
+    reserved = [name for name in names if name.startswith(METADATA_PREFIX)]
+    left_out: Problems = []
+    if reserved:
+        where = table.get_column(WHERE)[0]
+        left_out.append(
+            (
+                where,
+                f"field(s) {', '.join(map(repr, reserved))} left out of this batch's records: names starting "
+                f"with {METADATA_PREFIX!r} are the monitors' own columns",
+            )
+        )
+    features = [pl.col("items").struct.field(n).alias(n) for n in names if n not in reserved]
+    return records.select(REQUEST, pl.col(RECORD_INDEX).cast(pl.Int64), *features), problems, left_out
 
 
 def csv_records(requests: pl.DataFrame) -> tuple[pl.DataFrame, Problems]:

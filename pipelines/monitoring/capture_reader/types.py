@@ -38,6 +38,9 @@ class CaptureReadReport:
     records: int = 0
     unreadable: list[ReadProblem] = field(default_factory=list)  # lines or requests without records
     response_problems: list[ReadProblem] = field(default_factory=list)  # records kept without predictions
+    duplicate_requests: int = 0  # lines whose eventId was already read: left out
+    duplicates: list[ReadProblem] = field(default_factory=list)  # where the first of them are
+    left_out_fields: list[ReadProblem] = field(default_factory=list)  # fields named like our own columns
 
     @property
     def unreadable_lines(self) -> int:

@@ -18,7 +18,8 @@ Violation descriptions are the analyzer's (``constraint_check_type`` values as d
 - ``baseline_drift_check``: "Baseline drift distance: 0.15 exceeds threshold: 0.1" (parsed by the same
   notebooks with ``distance: (.+) exceeds``); for our ChiSquared reading, "Baseline drift p-value: ... is
   below threshold: ...";
-- ``missing_column_check`` / ``extra_column_check``: not published; ours name the column and both counts.
+- ``missing_column_check`` / ``extra_column_check``: not published; ours name the column, both counts, and
+  the columns missing and extra on each side (a renamed column shows as one of each).
 
 Numbers print as Java prints doubles (``java_double_string``), like the analyzer (a Spark program).
 """
@@ -270,14 +271,32 @@ def _column_violations(
         f"Number of columns in current dataset: {len(current.features)}, "
         f"Number of columns in baseline constraints: {len(constraints.features)}."
     )
+    # Both differences by name: with a renamed column the counts alone read "8 columns vs 8 columns".
+    missing = [name for name in constraints.features if name not in current.features]
+    extra = [name for name in current.features if name not in constraints.features]
+    differences = (
+        f"Baseline columns missing from current dataset: {_names(missing)}; "
+        f"current columns not in baseline constraints: {_names(extra)}."
+    )
     return [
         Violation(
             name,
             check,
-            f"There are {kind} columns in current dataset. {counts} {kind.capitalize()} column: {name}",
+            f"There are {kind} columns in current dataset. {counts} {kind.capitalize()} column: {name}. "
+            f"{differences}",
         )
         for name in names
     ]
+
+
+MAX_NAMED_COLUMNS = 10
+
+
+def _names(names: Sequence[str]) -> str:
+    if not names:
+        return "none"
+    shown = ", ".join(names[:MAX_NAMED_COLUMNS])
+    return shown + (f" and {len(names) - MAX_NAMED_COLUMNS} more" if len(names) > MAX_NAMED_COLUMNS else "")
 
 
 # --- running them -----------------------------------------------------------------------------------------

@@ -53,7 +53,8 @@ class FeatureProfile:
         if column.texts is not None and len(column.texts):
             # Distinct texts, as Deequ counts them: its ApproxCountDistinct runs on the column as read, before
             # numeric-looking text is cast (so "1" and "1.0" are two values of a CSV column).
-            counts = column.texts.value_counts()
+            # Named here, not by the feature: a feature called "count" would clash with value_counts' column.
+            counts = column.texts.alias("value").value_counts(name="weight")
             values, weights = counts.columns
             for value in counts[values].to_list():
                 self.distinct.update(value)

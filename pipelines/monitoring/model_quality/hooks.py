@@ -53,8 +53,11 @@ class ModelQualityHooks:
         problem_type = baseline.problem_type
         threshold = inputs.settings.probability_threshold
         if problem_type is ProblemType.REGRESSION:
-            # A regression endpoint answers a number: the capture reader puts it where a probability goes.
-            columns = ModelQualityColumns(GROUND_TRUTH_COLUMN, PREDICTED_PROBABILITY)
+            # A regression endpoint answers a number: the capture reader puts it where a probability goes;
+            # a dataset's whole-number predicted values are in the predicted label's place.
+            values = records.get_column(PREDICTED_PROBABILITY)
+            predicted = PREDICTED_PROBABILITY if values.null_count() < values.len() else PREDICTED_LABEL
+            columns = ModelQualityColumns(GROUND_TRUTH_COLUMN, predicted)
             config = ModelQualityConfig(problem_type=problem_type, probability_threshold=None)
         else:
             columns = ModelQualityColumns.for_capture()

@@ -359,6 +359,41 @@ def _parse_feature(raw: dict[str, Any], location: str, path: str) -> FeatureStat
     )
 
 
+# -- data-quality constraints.json --------------------------------------------------------------------------
+def parse_data_quality_comparison_off(doc: Any, location: str) -> dict[str, str]:
+    """Per feature, why its distribution is not compared with the baseline (features compared are absent):
+    ``perform_comparison: Disabled`` in the file's ``monitoring_config`` or in the feature's
+    ``monitoringConfigOverrides`` (what ``baseline --no-drift-check`` writes), or a feature whose constraints
+    are not evaluated at all (https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-byoc-constraints.html)."""
+    doc = _dict(doc, location, "the document")
+    config = _object(doc.get("monitoring_config"))
+    if _disabled(config.get("evaluate_constraints")):
+        everything = "no constraint is evaluated (monitoring_config.evaluate_constraints: Disabled)"
+    elif _disabled(_object(config.get("distribution_constraints")).get("perform_comparison")):
+        everything = "comparison switched off for every feature (distribution_constraints.perform_comparison)"
+    else:
+        everything = ""
+    off: dict[str, str] = {}
+    for index, raw in enumerate(_list(doc.get("features", []), location, "features")):
+        feature = _dict(raw, location, f"features[{index}]")
+        name = _get(feature, "name", str, location, f"features[{index}].")
+        overrides = _object(feature.get("monitoringConfigOverrides"))
+        if _disabled(overrides.get("evaluate_constraints")):
+            off[name] = "its constraints are not evaluated (monitoringConfigOverrides.evaluate_constraints)"
+        elif _disabled(_object(overrides.get("distribution_constraints")).get("perform_comparison")):
+            off[name] = (
+                "drift comparison switched off in the baseline constraints (perform_comparison: Disabled, "
+                "as baseline --no-drift-check writes it)"
+            )
+        elif everything:
+            off[name] = everything
+    return off
+
+
+def _disabled(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().lower() == "disabled"
+
+
 # -- model quality ------------------------------------------------------------------------------------------
 def parse_model_quality_statistics(doc: Any, location: str) -> ModelQualityStatistics:
     doc = _dict(doc, location, "the document")

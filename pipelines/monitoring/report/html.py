@@ -72,6 +72,9 @@ def attribution_chart(ranking: AttributionRanking) -> Markup:
 
 
 def trend_chart(trend: Trend) -> Markup:
+    """The trend's lines over executions; a note instead of an empty frame when no execution has a value."""
+    if not any(svg.plottable(point.value) for line in trend.lines for point in line.points):
+        return Markup('<p class="note">No value in any execution (see the table above for why).</p>')
     lines = [
         svg.Line(line.name, tuple(svg.LinePoint(p.when, p.value) for p in line.points))
         for line in trend.lines
@@ -79,6 +82,10 @@ def trend_chart(trend: Trend) -> Markup:
     return svg.line_chart(
         trend.title, lines, threshold=trend.threshold, threshold_label=trend.threshold_label
     )
+
+
+def _plural(count: int, word: str) -> str:
+    return formatting.plural(count, word)
 
 
 def _confusion_columns(matrix: Mapping[str, Mapping[str, float]]) -> list[str]:
@@ -97,6 +104,9 @@ def _environment() -> jinja2.Environment:
         number=formatting.number,
         percent=formatting.percent,
         hour=formatting.hour,
+        span=formatting.span,
+        plural=_plural,
+        readable=formatting.readable,
         confusion_columns=_confusion_columns,
         heading=monitor_heading,
         stage_heading=stage_heading,

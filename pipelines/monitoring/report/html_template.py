@@ -24,6 +24,7 @@ section { background: #fff; border: 1px solid var(--line); border-radius: 6px; p
           margin: 16px 0; }
 .meta, .note { color: var(--muted); }
 .note { font-style: italic; margin: 4px 0; }
+.advice { background: #f5f8ff; border-left: 3px solid #1565c0; padding: 4px 8px; margin: 6px 0; }
 code { font-size: 12px; background: #f2f2f2; padding: 1px 4px; border-radius: 3px; word-break: break-all; }
 table { border-collapse: collapse; margin: 6px 0 10px; }
 th, td { border-bottom: 1px solid var(--line); padding: 3px 10px 3px 0; text-align: left;
@@ -52,8 +53,9 @@ svg { max-width: 100%; height: auto; }
 <main>
 <header>
 <h1>Monitoring report</h1>
-<p class="meta">Source <code>{{ report.source }}</code> &middot; {{ report.executions }} executions of
-{{ report.sections|length }} schedules on {{ report.endpoints|length }} endpoint(s)
+<p class="meta">Source <code>{{ report.source }}</code> &middot;
+{{ report.executions|plural("execution") }} of {{ report.sections|length|plural("schedule") }} on
+{{ report.endpoints|length|plural("endpoint") }}
 {%- if report.span %} &middot; {{ report.span[0]|hour }} to {{ report.span[1]|hour }} UTC{% endif %}</p>
 {% if report.baseline_locations %}
 <p class="meta">Baselines:
@@ -69,7 +71,8 @@ svg { max-width: 100%; height: auto; }
 <section id="overview">
 <h2>Overview</h2>
 <table>
-<tr><th>Endpoint</th><th>Monitor</th><th>Schedule</th><th>Latest execution (UTC)</th><th>Status</th>
+<tr><th>Endpoint</th><th>Monitor</th><th>Schedule</th><th>Latest execution (UTC)</th>
+<th>Traffic analysed (UTC)</th><th>Status</th>
 <th class="num">Violations</th><th class="num">Executions with violations</th><th>Written by</th></tr>
 {% for section in report.sections %}
 {% set latest = section.series.latest %}
@@ -77,12 +80,18 @@ svg { max-width: 100%; height: auto; }
 <td><a href="#section-{{ loop.index }}">{{ section.series.monitor|heading }}</a></td>
 <td>{{ section.series.schedule }}</td>
 <td>{{ latest.when|hour }}</td>
+<td>{{ latest.window|span }}</td>
 <td><span class="status status-{{ latest.status.value }}">{{ latest.status.value }}</span></td>
 <td class="num">{{ latest.violations|length }}</td>
 <td class="num">{{ section.series.with_violations }} / {{ section.series.executions|length }}</td>
 <td>{{ latest.origin.value }}</td></tr>
 {% endfor %}
 </table>
+<p class="note" id="times">Executions are named by the hour they ran (Model Monitor's scheduled time);
+each analyses the traffic of a window before it. Monitors that need ground truth (model quality, bias) read
+a window moved back by their start and end offsets, because labels arrive after the predictions: the same
+traffic hour therefore shows up under a later execution time for them than for data quality. "Traffic
+analysed" gives each execution's window.</p>
 </section>
 
 {% if report.problems or report.skipped_folders %}
@@ -113,7 +122,10 @@ svg { max-width: 100%; height: auto; }
 {% for key, value in latest.inputs|dictsort %}{{ key|replace("_", " ") }} {{ value|number(8) }}
 {%- if not loop.last %}, {% endif %}{% endfor %}
 {% endif %}
- &middot; <code>{{ latest.location }}</code></p>
+ &middot; traffic analysed {{ latest.window|span }} UTC &middot; <code>{{ latest.location }}</code></p>
+{% if section.advice %}
+<p class="advice"><strong>What it means:</strong> {{ section.advice }}</p>
+{% endif %}
 {% for note in section.notes %}
 <p class="note">{{ note }}</p>
 {% endfor %}
@@ -124,15 +136,17 @@ svg { max-width: 100%; height: auto; }
 <tr><th>Check</th><th>Subject</th><th>Measure</th><th>Description</th></tr>
 {% for ranked in section.worst %}
 <tr><td>{{ ranked.violation.check_type }}</td><td>{{ ranked.violation.subject }}</td>
-<td>{{ ranked.evidence or "" }}</td><td>{{ ranked.violation.description }}</td></tr>
+<td>{{ ranked.evidence or "" }}</td><td>{{ ranked.violation.description|readable }}</td></tr>
 {% endfor %}
 </table>
 {% endif %}
 
 {% if series.monitor.value == "DataQuality" %}
 <h3>Drifting features{% if shown %} <small class="meta">({{ shown.when|hour }} UTC)</small>{% endif %}</h3>
-{% if not section.drifting %}
-<p class="note">No feature has a baseline_drift_check violation in the latest statistics.</p>
+{% if section.drifting %}
+<p class="note">Every feature with a violation of any check, largest distance first.</p>
+{% else %}
+<p class="note">No feature has a violation in the latest statistics.</p>
 {% endif %}
 {% for drift in section.drifting %}{% include "feature" %}{% endfor %}
 {% if section.other_features %}
@@ -210,7 +224,10 @@ svg { max-width: 100%; height: auto; }
 {% endif %}
 
 {% if section.trends %}
-<h3>Trends across {{ series.executions|length }} executions</h3>
+<h3>Trends across {{ series.executions|length|plural("execution") }}</h3>
+{% if series.executions|length == 1 %}
+<p class="note">One execution: each chart shows a single point; a trend needs two or more.</p>
+{% endif %}
 <div class="grid">
 {% for trend in section.trends %}
 <figure class="trend" data-points="{{ trend.lines[0].points|length if trend.lines else 0 }}">
@@ -235,14 +252,15 @@ svg { max-width: 100%; height: auto; }
 {% for row in rows %}
 <tr class="violation"><td>{{ row.execution.when|hour }}</td><td>{{ row.execution.endpoint }}</td>
 <td>{{ row.execution.monitor|heading }}</td><td>{{ row.violation.check_type }}</td>
-<td>{{ row.violation.subject }}</td><td>{{ row.violation.description }}</td></tr>
+<td>{{ row.violation.subject }}</td><td>{{ row.violation.description|readable }}</td></tr>
 {% endfor %}
 </table>
 {% endif %}
 </section>
 
 <footer>Generated by {{ generator }}. Distances and nDCG values are computed by the report from the files'
-buckets and attributions, to order and plot them; the monitors' violations are the verdict.</footer>
+buckets and attributions, to order and plot them; the monitors' violations are the verdict. Numbers in
+descriptions are rounded for reading; the result files keep them in full.</footer>
 </main>
 </body>
 </html>
@@ -252,6 +270,12 @@ FEATURE = """\
 <div class="feature">
 <h3>{{ drift.name }} <small class="meta">{{ drift.current.inferred_type }}
 {%- if drift.distance is not none %} &middot; distance {{ drift.distance|number(3) }}{% endif %}</small></h3>
+{% if drift.absent %}
+<p class="note">Not in the current data (the baseline has it).</p>
+{% endif %}
+{% if drift.comparison_off %}
+<p class="note comparison-off">Drift not compared: {{ drift.comparison_off }}.</p>
+{% endif %}
 {% if drift.checks %}
 <p class="checks">{% for check in drift.checks %}<span>{{ check }}</span>{% endfor %}</p>
 {% endif %}

@@ -32,6 +32,7 @@ from pipelines.monitoring.report.documents import (
     document_kinds,
     monitor_of_violations,
     parse_bias_analysis,
+    parse_data_quality_comparison_off,
     parse_data_quality_statistics,
     parse_explainability_analysis,
     parse_model_quality_constraints,
@@ -385,12 +386,13 @@ _EXPECTED_CONTENT = {
 # -- baselines ----------------------------------------------------------------------------------------------
 _BASELINE_FIELDS = {
     DocumentKind.DATA_QUALITY_STATISTICS: ("data_quality_statistics", parse_data_quality_statistics),
+    DocumentKind.DATA_QUALITY_CONSTRAINTS: ("data_quality_comparison_off", parse_data_quality_comparison_off),
     DocumentKind.MODEL_QUALITY_CONSTRAINTS: ("model_quality_constraints", parse_model_quality_constraints),
     DocumentKind.BIAS_ANALYSIS: ("bias", parse_bias_analysis),
     DocumentKind.EXPLAINABILITY_ANALYSIS: ("explainability", parse_explainability_analysis),
 }
 # Recognised baseline files the report does not need (they are not an error in a baseline folder).
-_UNUSED_BASELINE_KINDS = {DocumentKind.DATA_QUALITY_CONSTRAINTS, DocumentKind.MODEL_QUALITY_STATISTICS}
+_UNUSED_BASELINE_KINDS = {DocumentKind.MODEL_QUALITY_STATISTICS}
 
 
 def load_baselines(locations: str | Sequence[str], storage: Storage) -> Baselines:

@@ -250,6 +250,8 @@ class Baselines:
     """The baseline files that apply to a schedule, parsed, with where each came from."""
 
     data_quality_statistics: DataQualityStatistics | None = None
+    # Features whose distribution comparison the data-quality constraints switch off, with the reason.
+    data_quality_comparison_off: dict[str, str] | None = None
     model_quality_constraints: ModelQualityConstraints | None = None
     bias: BiasAnalysis | None = None
     explainability: ExplainabilityAnalysis | None = None

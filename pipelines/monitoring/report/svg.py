@@ -318,7 +318,7 @@ def line_chart(
         return point.when.timestamp() if timed and point.when is not None else float(index)
 
     xs = [position(i, p) for i, p in enumerate(points)]
-    values = [p.value for line in lines for p in line.points if p.value is not None and _plottable(p.value)]
+    values = [p.value for line in lines for p in line.points if p.value is not None and plottable(p.value)]
     if threshold is not None:
         values.append(threshold)
     low, high = _padded(min(values), max(values)) if values else (0.0, 1.0)
@@ -354,7 +354,7 @@ def line_chart(
         colour = PALETTE[index % len(PALETTE)]
         path: list[str] = []
         for i, point in enumerate(line.points):
-            if point.value is None or not _plottable(point.value):
+            if point.value is None or not plottable(point.value):
                 if path:
                     body.append(_path(path, colour))
                 path = []
@@ -374,7 +374,7 @@ def line_chart(
     return _svg(width, height + legend_height + (8 if legend_items else 0), title, body + legend_svg)
 
 
-def _plottable(value: float | None) -> bool:
+def plottable(value: float | None) -> bool:
     """Clarify writes -inf/inf for some undefined metrics: those stay in the tables, not on the axes."""
     return value is not None and math.isfinite(value)
 

@@ -19,8 +19,7 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+_plural = formatting.plural
 
 
 def _wrapped(text: str, indent: str, width: int) -> list[str]:
@@ -83,8 +82,12 @@ def _section(section: SeriesSection, width: int) -> list[str]:
     ]
     if len(series.executions) > 1:
         lines.append(f"    {series.with_violations} of {len(series.executions)} executions had violations")
+    if latest.window:
+        lines.append(_fit(f"    traffic analysed {formatting.span(latest.window)} UTC", width))
     if latest.reason:
-        lines += _wrapped(f"reason: {latest.reason}", "    ", width)
+        lines += _wrapped(f"reason: {formatting.readable(latest.reason)}", "    ", width)
+    if section.advice:
+        lines += _wrapped(section.advice, "    ", width)
     shown = section.worst[:MAX_OFFENDERS]
     # Columns as wide as their longest entry (capped), so the measure usually fits on the same line.
     check_width = min(max((len(r.violation.check_type) for r in shown), default=0), 24)

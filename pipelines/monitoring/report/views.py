@@ -64,6 +64,8 @@ class FeatureDrift:
     baseline: FeatureStatistics | None
     distance: float | None
     checks: tuple[str, ...] = ()
+    comparison_off: str | None = None  # why its distribution is not compared with the baseline
+    absent: bool = False  # a baseline feature the current data lacks (missing_column_check)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +149,7 @@ class SeriesSection:
     bias: tuple[BiasGroupView, ...] = ()
     attributions: tuple[AttributionRanking, ...] = ()
     notes: tuple[str, ...] = ()
+    advice: str | None = None  # what the latest execution's finding means and what to check next
 
 
 @dataclass(frozen=True, slots=True)

@@ -280,6 +280,22 @@ def test_extra_column_check_names_each_extra_column(baseline) -> None:
     assert violation.feature_name == "note"
 
 
+def test_a_renamed_column_is_named_on_both_sides_in_both_descriptions(baseline) -> None:
+    current = _current().rename({"quantity": "qty"})
+    violations = _check(current, baseline)
+    (missing,) = _of_type(violations, CheckType.MISSING_COLUMN)
+    (extra,) = _of_type(violations, CheckType.EXTRA_COLUMN)
+    differences = (
+        "Baseline columns missing from current dataset: quantity; current columns not in baseline "
+        "constraints: qty."
+    )
+    assert missing.description == (
+        "There are missing columns in current dataset. Number of columns in current dataset: 3, Number of "
+        f"columns in baseline constraints: 3. Missing column: quantity. {differences}"
+    )
+    assert extra.description.endswith(f"Extra column: qty. {differences}")
+
+
 def test_header_less_current_columns_take_the_baseline_names_by_position(baseline) -> None:
     current = _current().rename({"amount": "_c0", "quantity": "_c1", "method": "_c2"})
     result = _check(current, baseline)

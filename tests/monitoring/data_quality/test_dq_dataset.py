@@ -57,5 +57,7 @@ def test_a_missing_dataset_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_repeated_header_names_are_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "data.csv").write_text("a,a\nx,y\n")
-    with pytest.raises(DatasetReadError, match="empty or repeated column names"):
+    with pytest.raises(
+        DatasetReadError, match=r"column name 'a' is repeated \(columns 1 and 2\): rename one"
+    ):
         list(read_csv_batches(Storage(), str(tmp_path / "data.csv")))

@@ -13,6 +13,7 @@ from report_trees import ENDPOINT, FIRST_HOUR, ResultsTree, fixture, reference, 
 
 from pipelines.monitoring.report import load_report, render_html
 from pipelines.monitoring.report.calculations import ndcg
+from pipelines.monitoring.report.formatting import readable
 from pipelines.storage import Storage
 
 
@@ -62,10 +63,118 @@ def test_a_drifting_categorical_feature_shows_category_shares(page: str) -> None
     assert "credit card, baseline: 40.0%" in bars
 
 
-def test_features_without_drift_are_kept_apart(page: str) -> None:
-    drifting, others = page.split("<summary>Other features (1)</summary>")
-    assert "<h3>Customer Age " in others
-    assert "<h3>Customer Age " not in drifting.split("Drifting features")[1]
+def test_every_violated_feature_is_listed_under_drifting_features(page: str) -> None:
+    # Customer Age's only violation is a completeness check: it is listed with the drifting ones all the same.
+    drifting = page.split("Drifting features")[1].split("<h3>Trends")[0]
+    assert "<summary>Other features" not in drifting
+    assert "completeness_check" in feature_block(drifting, "Customer Age")
+
+
+def _with_data_quality_baseline(results_tree: ResultsTree, constraints: dict) -> str:
+    (results_tree.baselines / "data_quality" / "constraints.json").write_text(json.dumps(constraints))
+    report = load_report(str(results_tree.root), storage=Storage(), baseline=str(results_tree.baselines))
+    return render_html(report)
+
+
+def test_a_feature_whose_drift_comparison_is_off_says_so_and_why(results_tree: ResultsTree) -> None:
+    page = _with_data_quality_baseline(
+        results_tree,
+        {
+            "version": 0.0,
+            "features": [
+                {
+                    "name": "Customer Age",
+                    "inferred_type": "Integral",
+                    "monitoringConfigOverrides": {
+                        "distribution_constraints": {"perform_comparison": "Disabled"}
+                    },
+                },
+                {"name": "Transaction Amount", "inferred_type": "Fractional"},
+            ],
+            "monitoring_config": {"evaluate_constraints": "Enabled"},
+        },
+    )
+    assert (
+        "Drift not compared: drift comparison switched off in the baseline constraints (perform_comparison: "
+        "Disabled, as baseline --no-drift-check writes it)." in feature_block(page, "Customer Age")
+    )
+    assert "Drift not compared" not in feature_block(page, "Transaction Amount")
+
+
+def test_a_baseline_column_missing_from_the_current_data_is_listed(
+    results_tree: ResultsTree, storage: Storage
+) -> None:
+    hour = results_tree.hours[-1]
+    missing = {
+        "feature_name": "Shipping Method",
+        "constraint_check_type": "missing_column_check",
+        "description": "There are missing columns in current dataset. Missing column: Shipping Method.",
+    }
+    folder = results_tree.root / ENDPOINT / f"{ENDPOINT}-DataQuality" / hour.strftime("%Y/%m/%d/%H")
+    violations = json.loads((folder / "constraint_violations.json").read_text())
+    violations["violations"].append(missing)
+    (folder / "constraint_violations.json").write_text(json.dumps(violations))
+    page = render_html(
+        load_report(str(results_tree.root), storage=storage, baseline=str(results_tree.baselines))
+    )
+    block = feature_block(page, "Shipping Method")
+    assert "Not in the current data (the baseline has it)." in block
+    assert "missing_column_check" in block
+
+
+def test_each_monitor_says_what_its_finding_means_and_what_to_check_next(page: str) -> None:
+    advice = re.findall(r'<p class="advice"><strong>What it means:</strong> (.*?)</p>', page, re.S)
+    assert len(advice) == 4
+    assert "upstream data change" in advice[0]
+    assert "label delay" in advice[1]
+    assert "--bias-tolerance" in advice[2]
+    assert "nDCG below the threshold" in advice[3]
+
+
+def test_the_bias_section_carries_the_noise_caveat(page: str) -> None:
+    bias = page.split('class="monitor monitor-ModelBias"')[1].split("</section>")[0]
+    assert "Bias drift applies Clarify&#39;s rule as written" in bias
+
+
+def test_the_page_explains_why_execution_times_differ_for_the_same_traffic(page: str) -> None:
+    assert "the same\ntraffic hour therefore shows up under a later execution time" in page
+    assert "<th>Traffic analysed (UTC)</th>" in page
+    assert "<td>2026-11-29 12:00 to 13:00</td>" in page
+
+
+def test_long_numbers_in_descriptions_are_rounded_for_reading(results_tree: ResultsTree) -> None:
+    hour = results_tree.hours[-1]
+    folder = results_tree.root / ENDPOINT / f"{ENDPOINT}-DataQuality" / hour.strftime("%Y/%m/%d/%H")
+    violations = json.loads((folder / "constraint_violations.json").read_text())
+    violations["violations"][1]["description"] = (
+        "Baseline drift distance: 0.37747035573122526 exceeds threshold: 0.1"
+    )
+    (folder / "constraint_violations.json").write_text(json.dumps(violations))
+    page = render_html(
+        load_report(str(results_tree.root), storage=Storage(), baseline=str(results_tree.baselines))
+    )
+    assert "Baseline drift distance: 0.3775 exceeds threshold: 0.1" in page
+    assert "0.37747035573122526" not in page
+    assert "0.37747035573122526" in (folder / "constraint_violations.json").read_text()
+
+
+def test_a_single_execution_is_counted_in_the_singular_and_its_trend_is_a_point(tmp_path: Path) -> None:
+    write_execution(
+        tmp_path,
+        ENDPOINT,
+        f"{ENDPOINT}-DataQuality",
+        FIRST_HOUR,
+        {
+            "statistics.json": fixture("data_quality_statistics.json"),
+            "constraint_violations.json": {"violations": []},
+            "summary.json": summary("DataQuality", FIRST_HOUR, "Completed", []),
+        },
+    )
+    page = render_html(load_report(str(tmp_path), storage=Storage()))
+    assert "1 execution of 1 schedule on\n1 endpoint" in page
+    assert "Trends across 1 execution</h3>" in page
+    assert "One execution: each chart shows a single point; a trend needs two or more." in page
+    assert len(tips(figure(page, "Violations per execution"), "circle")) == 1
 
 
 def test_a_model_quality_trend_has_one_point_per_execution(page: str, results_tree: ResultsTree) -> None:
@@ -130,7 +239,8 @@ def test_the_violations_table_lists_every_violation_of_every_execution(page: str
     ]
     assert len(rows) == len(expected) == 14
     for violation in expected:
-        assert any(str(escape(violation["description"])) in row for row in rows)  # as Jinja escapes it
+        # as Jinja escapes it, long numbers rounded for reading
+        assert any(str(escape(readable(violation["description"]))) in row for row in rows)
 
 
 def test_text_from_files_is_escaped(tmp_path: Path, storage: Storage) -> None:
@@ -226,3 +336,15 @@ def test_a_bias_metric_clarify_could_not_compute_shows_why(page: str) -> None:
     assert row
     why = "Treatment Equality is undefined: facet d has no false negatives"
     assert f'<td class="num">- <small class="meta">({why})</small></td>' in row.group(0)
+
+
+def test_a_trend_without_any_value_is_a_note_not_an_empty_chart() -> None:
+    from pipelines.monitoring.report.html import trend_chart
+    from pipelines.monitoring.report.views import Trend, TrendLine, TrendPoint
+
+    empty = Trend(
+        "FT", (TrendLine("FT", (TrendPoint(FIRST_HOUR, None, "a"), TrendPoint(FIRST_HOUR, None, "b"))),)
+    )
+    shown = str(trend_chart(empty))
+    assert "<svg" not in shown
+    assert "No value in any execution" in shown

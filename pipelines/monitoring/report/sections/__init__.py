@@ -9,9 +9,11 @@ they share; ``violations`` serves any other registered monitor.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from pipelines.monitoring.report.results import Baselines, MonitorType
 from pipelines.monitoring.report.sections import bias, data_quality, explainability, model_quality, violations
+from pipelines.monitoring.report.sections.advice import advice_for
 from pipelines.monitoring.report.views import Series, SeriesSection
 
 SectionBuilder = Callable[[Series, Baselines], SeriesSection]
@@ -25,5 +27,7 @@ BUILDERS: dict[MonitorType, SectionBuilder] = {
 
 
 def build_section(series: Series, baselines: Baselines) -> SeriesSection:
-    """The views for one schedule, by its monitor type (any other monitor: its violations)."""
-    return BUILDERS.get(series.monitor, violations.build_section)(series, baselines)
+    """The views for one schedule, by its monitor type (any other monitor: its violations), with the line
+    saying what its latest finding means (``advice``)."""
+    section = BUILDERS.get(series.monitor, violations.build_section)(series, baselines)
+    return replace(section, advice=advice_for(section))

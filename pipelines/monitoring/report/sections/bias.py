@@ -15,6 +15,7 @@ from pipelines.monitoring.report.results import (
     facet_value_key,
     stage_heading,
 )
+from pipelines.monitoring.report.sections.advice import BIAS_NOISE_CAVEAT
 from pipelines.monitoring.report.sections.common import by_severity, points
 from pipelines.monitoring.report.views import (
     BiasGroupView,
@@ -56,6 +57,7 @@ def build_section(series: Series, baselines: Baselines) -> SeriesSection:
                     )
                 )
             groups.append(BiasGroupView(group.stage, group.facet, group.value_or_threshold, tuple(rows)))
+    notes += (BIAS_NOISE_CAVEAT,)
     if baseline is None:
         notes += ("no bias baseline: baseline values are not shown (give --baseline)",)
 

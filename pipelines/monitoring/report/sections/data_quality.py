@@ -42,6 +42,7 @@ def build_section(series: Series, baselines: Baselines) -> SeriesSection:
                 if distance is not None:
                     stated[violation.feature_name] = distance
         estimated = []
+        off = baselines.data_quality_comparison_off or {}
         for feature in execution.data_quality.features:
             base = baseline_stats.feature(feature.name) if baseline_stats else None
             distance = stated.get(feature.name)
@@ -51,8 +52,22 @@ def build_section(series: Series, baselines: Baselines) -> SeriesSection:
                 distance = bucket_distance(base, feature)
                 if distance is not None:
                     estimated.append(feature.name)
-            drift = FeatureDrift(feature.name, feature, base, distance, tuple(checks.get(feature.name, ())))
-            (drifting if DRIFT_CHECK in drift.checks else others).append(drift)
+            drift = FeatureDrift(
+                feature.name,
+                feature,
+                base,
+                distance,
+                tuple(checks.get(feature.name, ())),
+                comparison_off=off.get(feature.name),
+            )
+            # Every feature with a violation of any check is listed first, not only drifted ones.
+            (drifting if drift.checks else others).append(drift)
+        shown = {feature.name for feature in execution.data_quality.features}
+        for name, found in checks.items():  # baseline features the current data lacks
+            if name not in shown:
+                base = baseline_stats.feature(name) if baseline_stats else None
+                placeholder = FeatureStatistics(name, base.inferred_type if base else "Unknown")
+                drifting.append(FeatureDrift(name, placeholder, base, None, tuple(found), absent=True))
         drifting.sort(key=_by_distance)
         others.sort(key=_by_distance)
         if estimated:
