@@ -51,9 +51,10 @@ lint: setup  ## ruff, mypy, the import layering (.importlinter), cfn-lint and ch
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/cfn-lint model-monitor-template.yml lambda/template.yml
+	$(BIN)/cfn-lint model-monitor-template.yml pipelines/processing/processing-backend.yml lambda/template.yml
 	CKV_SKIP_PACKAGE_UPDATE_CHECK=true BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --quiet --compact \
-	  --skip-download --framework cloudformation -f model-monitor-template.yml -f lambda/template.yml
+	  --skip-download --framework cloudformation -f model-monitor-template.yml -f pipelines/processing/processing-backend.yml \
+	  -f lambda/template.yml
 
 format: $(VENV)/.installed  ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff format .
@@ -73,6 +74,10 @@ lock: $(VENV)/.installed  ## re-pin requirements*.txt from requirements*.in
 	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements-checkov.in -o requirements-checkov.txt
 	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements.txt requirements-bench.in -o requirements-bench.txt
 	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements-spark.in -o requirements-spark.txt
+	# the Processing job's pins: the prebuilt image's Python and platform (pipelines/container/image.py), the
+	# versions of requirements.txt (what the tests ran)
+	$(BIN)/uv pip compile --quiet --python-version 3.12 --python-platform x86_64-manylinux_2_28 --only-binary :all: \
+	  -c requirements.txt requirements-job.in -o requirements-job.txt
 
 clean:  ## remove the virtualenvs and build outputs
 	rm -rf $(VENV) $(CHECKOV_VENV) build .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .grimp_cache

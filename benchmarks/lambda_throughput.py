@@ -173,26 +173,12 @@ def run_in_child(run: Run, environment: dict[str, str], latency_ms: float) -> di
                 POWERTOOLS_METRICS_DISABLED="true",
                 PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / "lambda")]),
             )
-            completed = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "benchmarks.lambda_throughput",
-                    "--child",
-                    run.design,
-                    "--key",
-                    run.key,
-                ],
-                env=child_env,
-                cwd=REPO,
-                capture_output=True,
-                text=True,
-                timeout=CHILD_TIMEOUT_S,
-                check=False,
+            result = run_child_process(
+                "benchmarks.lambda_throughput",
+                ["--child", run.design, "--key", run.key],
+                child_env,
+                what=f"{run.design} run",
             )
-        if completed.returncode != 0:
-            raise RuntimeError(f"{run.design} run failed:\n{completed.stderr[-4000:]}")
-        result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
         stored = dynamodb.describe_table(TableName=run.table)["Table"]["ItemCount"]
         result.update(requests_served=served[0], items_in_table=stored)
         return result
@@ -200,7 +186,24 @@ def run_in_child(run: Run, environment: dict[str, str], latency_ms: float) -> di
         dynamodb.delete_table(TableName=run.table)
 
 
-def _memory_kb(field: str) -> int:
+def run_child_process(module: str, args: list[str], env: dict[str, str], *, what: str) -> dict[str, Any]:
+    """``python -m module args`` in a fresh process; its last stdout line, parsed as JSON."""
+    completed = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=CHILD_TIMEOUT_S,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"{what} failed:\n{completed.stderr[-4000:]}")
+    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result
+
+
+def memory_kb(field: str) -> int:
     """``VmRSS`` (now) or ``VmHWM`` (peak) of this process from /proc, in kB.
 
     Not ``getrusage().ru_maxrss``: after fork + exec it still holds the parent's peak.
@@ -211,7 +214,7 @@ def _memory_kb(field: str) -> int:
     raise RuntimeError(f"no {field} in /proc/self/status")
 
 
-def _reset_peak_memory() -> None:
+def reset_peak_memory() -> None:
     # Writing 5 to clear_refs resets VmHWM to the current RSS (Linux >= 4.0), so the peak is the run's own.
     Path("/proc/self/clear_refs").write_text("5")
 
@@ -242,8 +245,8 @@ def child_main(design: str, key: str) -> None:
     lambda_function = handler_module()  # imported (with boto3, Powertools) before the memory baseline
     from transaction_scoring import scoring, store
 
-    _reset_peak_memory()
-    start_rss_kb = _memory_kb("VmRSS")
+    reset_peak_memory()
+    start_rss_kb = memory_kb("VmRSS")
     split: dict[str, float] = {}
     if design == "handler":
         # Where the CPU goes: the endpoint calls (worker threads), the DynamoDB calls (chunk threads),
@@ -268,7 +271,7 @@ def child_main(design: str, key: str) -> None:
         cpu, wall = time.process_time(), time.perf_counter()
         counts = _straightforward(key)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    peak_rss_kb = _memory_kb("VmHWM")
+    peak_rss_kb = memory_kb("VmHWM")
     print(
         json.dumps(
             {

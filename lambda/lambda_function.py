@@ -1,10 +1,15 @@
 """Lambda entry point: S3 "object created" events -> score each CSV -> predictions in DynamoDB.
 
-Thin on purpose: read the settings, list the objects of the event, score each one
-(``transaction_scoring.scoring``), then log, publish metrics and answer. The invocation fails (raises) when
-rows failed after retries, when a file could not be finished in time, or when another invocation holds a
-file: Lambda then retries the event and finally hands it to the on-failure destination. Rows already stored
-stay stored and are skipped by the retry.
+Thin on purpose: read the settings, tell the event apart, score (``transaction_scoring.scoring``), then log,
+publish metrics and answer. Three events reach it:
+- an S3 event notification: each object is scored here, or handed to the fan-out state machine when it is
+  too large for one invocation (``transaction_scoring.fan_out``);
+- a slice of a fanned-out file (the Distributed Map's batch: ``Items`` + ``BatchInput``);
+- the end of a fan-out execution (``fan_out_finished``): the file's totals.
+
+The invocation fails (raises) when rows failed after retries, when a file could not be finished in time, or
+when another invocation holds a file: Lambda (or Step Functions, for slices) then retries it, and the retry
+continues where it stopped. Rows already stored stay stored and are never sent to the endpoint again.
 
 Logs are JSON lines (Powertools Logger) with counts, line numbers and Transaction IDs only, never row values;
 counts are CloudWatch metrics in embedded metric format (Powertools Metrics).
@@ -20,11 +25,12 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from transaction_scoring.clients import create_clients
+from transaction_scoring import fan_out
+from transaction_scoring.clients import Clients, create_clients
 from transaction_scoring.errors import ConfigurationError, EventError, RowsFailed
 from transaction_scoring.events import objects_in
 from transaction_scoring.report import COUNTS, FileReport, FileStatus, InvocationReport
-from transaction_scoring.scoring import Clients, InvocationContext, score_object
+from transaction_scoring.scoring import InvocationContext, score_object
 from transaction_scoring.settings import Settings
 
 DEFAULT_SERVICE = "transaction-scoring"
@@ -60,20 +66,35 @@ def clients_for(settings: Settings, environ: Mapping[str, str]) -> Clients:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = InvocationReport()
+    # Which metrics this invocation publishes: a slice's rows, a finished fan-out's file (its rows were
+    # counted by the slices), or both for an S3 event.
+    rows_metrics = files_metrics = True
     try:
         settings = Settings.from_environ(os.environ)
-        found = objects_in(event)
-        for ignored in found.ignored:
-            logger.info("event record ignored: not an object creation", extra={"record": ignored})
         clients = clients_for(settings, os.environ)
         invocation = InvocationContext(
             request_id=context.aws_request_id,
             remaining_s=lambda: context.get_remaining_time_in_millis() / 1000,
         )
-        for ref in found.objects:
-            file_report = score_object(ref, settings, clients, invocation)
-            report.files.append(file_report)
-            _log_file(file_report)
+        if fan_out.is_slice_event(event):
+            files_metrics = False
+            report.files.append(
+                fan_out.score_slice(fan_out.slice_from_event(event), settings, clients, invocation)
+            )
+        elif fan_out.is_finished_event(event):
+            rows_metrics = False
+            report.files.append(
+                fan_out.finish(fan_out.finished_from_event(event), settings, clients, invocation)
+            )
+        else:
+            found = objects_in(event)
+            for ignored in found.ignored:
+                logger.info("event record ignored: not an object creation", extra={"record": ignored})
+            for ref in found.objects:
+                report.files.append(score_object(ref, settings, clients, invocation))
+                _log_file(report.files[-1])
+        if files_metrics is not rows_metrics:
+            _log_file(report.files[-1])
     except (ConfigurationError, EventError) as error:
         # Nothing a retry can fix: say what to change, loudly (and count it, for an alarm).
         logger.error(
@@ -83,7 +104,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         metrics.add_metric(name="InvocationsRefused", unit=MetricUnit.Count, value=1)
         raise
     finally:
-        _publish_metrics(report)
+        _publish_metrics(report, rows=rows_metrics, files=files_metrics)
 
     response = report.to_response()
     summary = {key: value for key, value in response.items() if key != "files"}
@@ -94,23 +115,29 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return response
 
 
+# Outcomes that are routine: logged at INFO (unless rows were rejected); the others at WARNING.
+_ROUTINE = frozenset(
+    {FileStatus.SCORED, FileStatus.SKIPPED, FileStatus.ALREADY_SCORED, FileStatus.FANNED_OUT}
+)
+
+
 def _log_file(file_report: FileReport) -> None:
     fields = {**file_report.to_json(), **file_report.log_details()}
-    if file_report.status in (FileStatus.SCORED, FileStatus.SKIPPED) and not file_report.rows_rejected:
-        logger.info(
-            "file scored" if file_report.status is FileStatus.SCORED else "file skipped", extra=fields
-        )
+    if file_report.status in _ROUTINE and not file_report.rows_rejected and not file_report.warnings:
+        logger.info(f"file {file_report.status.value.replace('_', ' ')}", extra=fields)
     else:
         logger.warning(f"file {file_report.status.value}", extra=fields)
 
 
-def _publish_metrics(report: InvocationReport) -> None:
-    for count in COUNTS:
-        # rows_read -> RowsRead: one metric per count, in the namespace of POWERTOOLS_METRICS_NAMESPACE.
-        name = "".join(part.title() for part in count.split("_"))
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=report.total(count))
-    for status in FileStatus:
-        files = sum(1 for f in report.files if f.status is status)
-        metrics.add_metric(
-            name=f"Files{status.value.title().replace('_', '')}", unit=MetricUnit.Count, value=files
-        )
+def _publish_metrics(report: InvocationReport, *, rows: bool, files: bool) -> None:
+    if rows:
+        for count in COUNTS:
+            # rows_read -> RowsRead: one metric per count, in the namespace of POWERTOOLS_METRICS_NAMESPACE.
+            name = "".join(part.title() for part in count.split("_"))
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=report.total(count))
+    if files:
+        for status in FileStatus:
+            n = sum(1 for f in report.files if f.status is status)
+            metrics.add_metric(
+                name=f"Files{status.value.title().replace('_', '')}", unit=MetricUnit.Count, value=n
+            )

@@ -20,12 +20,17 @@ from pipelines.errors import UserError
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_iam import IAMClient
     from mypy_boto3_kms import KMSClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sagemaker import SageMakerClient
     from mypy_boto3_sagemaker_runtime import SageMakerRuntimeClient
+    from mypy_boto3_scheduler import EventBridgeSchedulerClient
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_stepfunctions import SFNClient
 
 # Standard retry mode retries throttling and 5xx with exponential backoff and jitter.
 _RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
@@ -73,6 +78,26 @@ def client(
 def client(
     service: Literal["kms"], aws_session: boto3.Session | None = None, *, max_pool: int = 10
 ) -> KMSClient: ...
+@overload
+def client(
+    service: Literal["cloudwatch"], aws_session: boto3.Session | None = None, *, max_pool: int = 10
+) -> CloudWatchClient: ...
+@overload
+def client(
+    service: Literal["stepfunctions"], aws_session: boto3.Session | None = None, *, max_pool: int = 10
+) -> SFNClient: ...
+@overload
+def client(
+    service: Literal["scheduler"], aws_session: boto3.Session | None = None, *, max_pool: int = 10
+) -> EventBridgeSchedulerClient: ...
+@overload
+def client(
+    service: Literal["sns"], aws_session: boto3.Session | None = None, *, max_pool: int = 10
+) -> SNSClient: ...
+@overload
+def client(
+    service: Literal["sqs"], aws_session: boto3.Session | None = None, *, max_pool: int = 10
+) -> SQSClient: ...
 def client(service: str, aws_session: boto3.Session | None = None, *, max_pool: int = 10) -> Any:
     """A client for ``service`` with standard retries and a connection pool of ``max_pool``."""
     aws_session = aws_session or session()

@@ -19,7 +19,11 @@ from typing import Any
 import pytest
 from paths import REPO_ROOT
 
-TEMPLATES = (REPO_ROOT / "model-monitor-template.yml", REPO_ROOT / "lambda" / "template.yml")
+TEMPLATES = (
+    REPO_ROOT / "model-monitor-template.yml",
+    REPO_ROOT / "pipelines/processing/processing-backend.yml",
+    REPO_ROOT / "lambda" / "template.yml",
+)
 # checkov pins an old boto3, so it lives in its own virtualenv (``make setup``).
 CHECKOV = Path(os.environ.get("CHECKOV", str(REPO_ROOT / ".venv-checkov" / "bin" / "checkov")))
 LINTERS = pytest.mark.xdist_group("template-linters")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from transaction_scoring import contract
-from transaction_scoring.retry import RETRIED_EXCEPTIONS, RetryPolicy, describe
+from transaction_scoring.retry import RETRIED_EXCEPTIONS, OutOfTime, RetryPolicy, describe
 
 BATCH_INFERENCE_ID_PREFIX = "batch-"
 
@@ -43,12 +43,13 @@ class EndpointAnswer:
 
 
 class EndpointFailure(Exception):
-    """The endpoint could not score a batch (non-retryable error, or retries exhausted)."""
+    """The endpoint could not score a batch (non-retryable error, retries exhausted, or no time left)."""
 
-    def __init__(self, reason: str, retries: int) -> None:
+    def __init__(self, reason: str, retries: int, requests: int = 1) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retries = retries
+        self.requests = requests  # 0 when no attempt could be started in time
 
 
 def score_batch(
@@ -80,9 +81,15 @@ def score_batch(
 
     try:
         answer, variant = policy.call(invoke, on_retry=count_retry)
+    except OutOfTime as error:
+        raise EndpointFailure(f"endpoint {endpoint_name}: {error}", retries=0, requests=0) from error
     except RETRIED_EXCEPTIONS as error:
+        last_attempt = (
+            "" if retries + 1 >= policy.max_attempts or policy.time_for(0) else "; no time left for another"
+        )
         raise EndpointFailure(
-            f"endpoint {endpoint_name}: {describe(error)} (attempt {retries + 1} of {policy.max_attempts})",
+            f"endpoint {endpoint_name}: {describe(error)} (attempt {retries + 1} of {policy.max_attempts}"
+            f"{last_attempt})",
             retries,
         ) from error
     try:

@@ -4,6 +4,9 @@ Keys arrive URL-encoded (a space as ``+``, a quote as ``%27``, ...):
 https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html . Powertools'
 ``S3Event`` decodes only ``S3Event.object_key`` (the first record's key); ``record.s3.get_object.key`` is the
 raw value, so each record's key is decoded here with ``unquote_plus`` (``+`` -> space, ``%2B`` -> ``+``).
+
+Each object keeps the record's ``versionId`` and ``eTag``: the function reads exactly that content, not
+whatever the key holds when the event is processed (issue 13, "silent loss on overwrite").
 """
 
 from __future__ import annotations
@@ -54,7 +57,15 @@ def objects_in(event: Mapping[str, Any]) -> EventObjects:
         if source != "aws:s3" or not name.startswith(OBJECT_CREATED_PREFIX):
             result.ignored.append(f"record {index}: {source} {name}")
             continue
-        result.objects.append(ObjectRef(bucket=bucket, key=unquote_plus(raw_key)))
+        found = record.s3.get_object
+        result.objects.append(
+            ObjectRef(
+                bucket=bucket,
+                key=unquote_plus(raw_key),
+                version_id=found.version_id or None,
+                etag=found.etag.strip('"') or None,
+            )
+        )
     if problems:
         raise EventError(problems)
     return result

@@ -18,16 +18,23 @@ _MAX_LINES = 20
 class FileStatus(StrEnum):
     SCORED = "scored"  # every row read is rejected, stored or already stored
     PARTLY_FAILED = "partly_failed"  # some rows failed after retries: Lambda will retry the event
-    REJECTED = "rejected"  # header unusable: the whole file went to the rejected-rows object
+    REJECTED = "rejected"  # not readable as a transaction CSV (header, compression, line length): not scored
     INCOMPLETE = "incomplete"  # stopped before the Lambda timeout: Lambda's retry continues the file
-    BUSY = "busy"  # another invocation is scoring this object: Lambda will retry the event
-    MISSING = "missing"  # the object no longer exists
-    SKIPPED = "skipped"  # not an input of this function (outside the input prefix, or one of our outputs)
+    BUSY = "busy"  # another invocation is scoring this object (or its lease could not be taken): retried
+    MISSING = "missing"  # the object (that version of it) no longer exists
+    UNREADABLE = "unreadable"  # S3 denied the read (403): fix the role or the key policy; retried
+    SKIPPED = (
+        "skipped"  # not ours (outside the input prefix, one of our outputs), or replaced since the event
+    )
+    ALREADY_SCORED = "already_scored"  # an earlier delivery finished this object: nothing to do
+    FANNED_OUT = "fanned_out"  # too large for one invocation: scored in slices by a Step Functions execution
 
 
 # Statuses after which the invocation must fail, so that Lambda retries it (and finally sends the event to
 # the on-failure destination).
-RETRY_STATUSES = frozenset({FileStatus.PARTLY_FAILED, FileStatus.INCOMPLETE, FileStatus.BUSY})
+RETRY_STATUSES = frozenset(
+    {FileStatus.PARTLY_FAILED, FileStatus.INCOMPLETE, FileStatus.BUSY, FileStatus.UNREADABLE}
+)
 
 
 @dataclass
@@ -48,10 +55,22 @@ class FileReport:
     failed_rows_object: str | None = None
     message: str | None = None
     stopped_after_line: int | None = None
+    resumed_from_line: int | None = None  # a retry that continued where an earlier attempt stopped
+    execution: str | None = None  # the Step Functions execution scoring the file in slices
+    # Problems that did not keep rows from being stored (e.g. the lease could not be released): logged only.
+    warnings: list[str] = field(default_factory=list)
     # For logs, which must not carry row values: the columns at fault and line numbers, not the reasons.
     rejected_columns: Counter[str] = field(default_factory=Counter)
     rejected_lines: list[int] = field(default_factory=list)
     failure_reasons: Counter[str] = field(default_factory=Counter)
+
+    def clear_counts(self) -> None:
+        for count in COUNTS:
+            setattr(self, count, 0)
+        self.status = FileStatus.SCORED
+        self.rejected_columns.clear()
+        self.rejected_lines.clear()
+        self.failure_reasons.clear()
 
     def note_rejected(self, line: int, columns: tuple[str, ...]) -> None:
         self.rows_rejected += 1
@@ -80,6 +99,9 @@ class FileReport:
             "failed_rows_object": self.failed_rows_object,
             "detail": self.message,
             "stopped_after_line": self.stopped_after_line,
+            "resumed_from_line": self.resumed_from_line,
+            "execution": self.execution,
+            "warnings": self.warnings,
         }
 
     def log_details(self) -> dict[str, Any]:
@@ -136,6 +158,6 @@ class InvocationReport:
                     f"{f.source_object}: {f.rows_failed} of {f.rows_read} rows failed, written to "
                     f"{f.failed_rows_object}: {reasons}"
                 )
-            if f.message and f.status is not FileStatus.PARTLY_FAILED:
+            if f.message and (f.status is not FileStatus.PARTLY_FAILED or not f.rows_failed):
                 lines.append(f.message)
         return "\n".join(lines)

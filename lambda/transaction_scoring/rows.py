@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,8 +22,22 @@ from transaction_scoring.errors import HeaderError
 # (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html). With one
 # record per request the Transaction ID is the InferenceId, so every ID must qualify.
 MAX_TRANSACTION_ID_LENGTH = 64
+# What a Transaction ID may look like (issue 13): it is a DynamoDB key, an InferenceId and a cell of files
+# opened in spreadsheets, so letters, digits and ``. _ : -`` only, starting with a letter or a digit: UUIDs
+# and "tx-2024-000123" qualify; a formula (``=HYPERLINK(...)``), spaces, quotes and control characters do not.
+TRANSACTION_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+TRANSACTION_ID_ALLOWED = "1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or a digit"
 # Keys starting with this are the function's own bookkeeping items in the table (see ``store``).
 RESERVED_ID_PREFIX = "#"
+# Longest value of any other column the function sends or stores (issue 13, "one oversized cell fails its
+# batch"): 16 such values stay far below DynamoDB's 400 KB item limit, so no valid row can make DynamoDB
+# refuse a batch. A real customer ID, city or postal address is a few dozen characters.
+MAX_CELL_CHARS = 1000
+# Columns treated as personal data: stored in DynamoDB, and copied into rejected/failed-rows files, only with
+# STORE_PERSONAL_DATA=true. The Customer ID is one (issue 13): it identifies a person as much as an address
+# does (GDPR recital 26: pseudonymous data is personal data); the Transaction ID links a prediction back to
+# the source system, which holds the customer. None of them is ever sent to the endpoint.
+PERSONAL_COLUMNS: tuple[str, ...] = (contract.CUSTOMER_ID, *contract.PERSONAL_DATA_COLUMNS)
 # Ranges a value must fall in, beyond being a number of the right kind.
 VALUE_RANGES: Mapping[str, tuple[int, int]] = {contract.TRANSACTION_HOUR: (0, 23)}
 _DATE_SHAPE = "YYYY-MM-DD HH:MM:SS"
@@ -50,18 +65,28 @@ def csv_lines(stream: TextIO) -> Iterator[CsvLine]:
     are read correctly. Blank lines (and rows of empty cells) are skipped. A record the CSV parser cannot
     read comes back with ``error`` set, and reading continues with the next line.
     """
-    reader = csv.reader(stream)
+    return csv_records(stream)
+
+
+def csv_records(lines: Iterable[str], *, first_line: int = 1, skip_empty: bool = True) -> Iterator[CsvLine]:
+    """Records of lines of CSV text (``csv_lines``), numbered from ``first_line``; with ``skip_empty`` False a
+    blank line is a record without cells and a row of empty cells is kept.
+
+    ``csv.reader`` pulls a line at a time and stops at a record's end, so when a record is yielded exactly its
+    lines have been consumed (``reading.records`` relies on it for byte offsets).
+    """
+    reader = csv.reader(lines)
     while True:
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield CsvLine(reader.line_num, [], f"malformed CSV: {exc}")
+            yield CsvLine(first_line + reader.line_num - 1, [], f"malformed CSV: {exc}")
             continue
-        if not cells or (not cells[0].strip() and not any(cell.strip() for cell in cells)):
+        if skip_empty and (not cells or (not cells[0].strip() and not any(cell.strip() for cell in cells))):
             continue
-        yield CsvLine(reader.line_num, cells)
+        yield CsvLine(first_line + reader.line_num - 1, cells)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,9 +176,10 @@ class RowValidator:
         self._fractional = [(c, positions[c]) for c in contract.FRACTIONAL_COLUMNS]
         self._integer = [(c, positions[c], VALUE_RANGES.get(c)) for c in contract.INTEGER_COLUMNS]
         self._categorical = [(c, positions[c]) for c in contract.CATEGORICAL_FEATURE_COLUMNS]
-        self._personal = (
-            [(c, positions[c]) for c in contract.PERSONAL_DATA_COLUMNS] if keep_personal_data else None
-        )
+        self._personal = [(c, positions[c]) for c in PERSONAL_COLUMNS] if keep_personal_data else None
+        self._bounded = [
+            (c, positions[c]) for c in contract.REQUIRED_INPUT_COLUMNS if c != contract.TRANSACTION_ID
+        ]
 
     def validate(self, line: int, cells: list[str]) -> ValidRow | RejectedRow:
         if len(cells) != self._width:
@@ -176,6 +202,12 @@ class RowValidator:
         customer_id = cells[self._customer].strip()
         if not customer_id:
             problem(contract.CUSTOMER_ID, f"{contract.CUSTOMER_ID} is empty")
+        for column, index in self._bounded:
+            if len(cells[index]) > MAX_CELL_CHARS:
+                problem(
+                    column,
+                    f"{column} has {len(cells[index]):,} characters: at most {MAX_CELL_CHARS:,} are allowed",
+                )
 
         values: dict[str, Any] = {contract.TRANSACTION_ID: transaction_id}
         for column, index in self._fractional:
@@ -219,13 +251,15 @@ def _check_transaction_id(transaction_id: str, problem: ReportProblem) -> None:
             f"{column} {_shown(transaction_id)} has {len(transaction_id)} characters: at most "
             f"{MAX_TRANSACTION_ID_LENGTH} are allowed (it is the endpoint's InferenceId)",
         )
-    elif not transaction_id.isprintable():
-        problem(column, f"{column} {_shown(transaction_id)} contains non-printable characters")
     elif transaction_id.startswith(RESERVED_ID_PREFIX):
         problem(
             column,
             f"{column} {_shown(transaction_id)} starts with {RESERVED_ID_PREFIX!r}, which is reserved for "
             "the function's own items in the table",
+        )
+    elif not TRANSACTION_ID_PATTERN.fullmatch(transaction_id):
+        problem(
+            column, f"{column} {_shown(transaction_id)} is not a valid ID: expected {TRANSACTION_ID_ALLOWED}"
         )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from transaction_scoring.errors import ConfigurationError
@@ -23,6 +24,41 @@ _FALSE = frozenset({"0", "false", "no", "off"})
 # Largest batch a request may carry: ~300 bytes a record keeps a request far below InvokeEndpoint's payload
 # limit (https://docs.aws.amazon.com/sagemaker/latest/dg/realtime-endpoints-test-endpoints.html).
 MAX_RECORDS_PER_REQUEST = 500
+# https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html (stateMachineArn)
+_STATE_MACHINE_ARN = re.compile(r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$")
+_KMS_KEY = re.compile(
+    r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+|alias/[A-Za-z0-9/_-]+|[a-f0-9-]{36})$"
+)
+# Writing the outputs and the checkpoint after the last request: what TIME_RESERVE_S must leave beyond a
+# request's longest attempt (a few S3 and DynamoDB calls, each well under a second unless throttled).
+FINISH_S = 10
+# A fan-out slice's rows travel in the Lambda invocation payload (256 KiB at most): the state machine cuts
+# slices at this many bytes of rows (ItemBatcher.MaxInputBytesPerBatch), leaving room for the file's header
+# and identity (BatchInput). A row is ~550 bytes as the CSV reader's JSON, so ~370 rows fit.
+SLICE_INPUT_BYTES = 200 * 1024
+MAX_SLICE_ROWS = 10_000
+# Longest wait for a connection to any AWS endpoint (clients.py); part of every attempt's time.
+CONNECT_TIMEOUT_S = 3
+MiB = 1024 * 1024
+
+
+class MonitoringBackend(StrEnum):
+    """How the stage is monitored (the deployment parameter ``MonitoringBackend`` of both templates)."""
+
+    MODEL_MONITOR = "ModelMonitor"  # SageMaker Model Monitor: joins ground truth on the request's InferenceId
+    PROCESSING = (
+        "Processing"  # our monitors as Processing jobs: join on the Transaction ID inside each record
+    )
+
+
+# RECORDS_PER_REQUEST when it is not set, by backend. Model Monitor's merge needs InferenceId = Transaction
+# ID, so one record per request. Our monitors lose nothing with batches; 25 records per request measured 28x
+# the straightforward design here and more per request buys little, while every record of a request shares its
+# fate when the model fails on one of them (see docs/lambda-exactly-once.md, "Batch size").
+DEFAULT_RECORDS_PER_REQUEST: Mapping[MonitoringBackend, int] = {
+    MonitoringBackend.MODEL_MONITOR: 1,
+    MonitoringBackend.PROCESSING: 25,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,16 +67,34 @@ class Settings:
 
     endpoint_name: str = "fraud-detection-prod"
     table_name: str = "fraud-predictions"
-    records_per_request: int = 1
+    monitoring_backend: MonitoringBackend = MonitoringBackend.PROCESSING
+    records_per_request: int = 0  # 0: DEFAULT_RECORDS_PER_REQUEST of the monitoring backend
     max_concurrency: int = 32
     max_attempts: int = 5
     retry_base_delay_ms: int = 100
     retry_max_delay_ms: int = 5_000
+    endpoint_timeout_s: int = 15
     store_personal_data: bool = False
     input_prefix: str = "incoming/"
     rejected_rows_prefix: str = "rejected/"
     failed_rows_prefix: str = "failed/"
     time_reserve_s: int = 30
+    quarantine_kms_key_id: str = ""
+    fan_out_state_machine_arn: str = ""
+    fan_out_min_bytes: int = 32 * MiB
+    fan_out_slice_rows: int = 400
+    fan_out_max_concurrency: int = 4
+    fan_out_tolerated_failure_percentage: int = 10
+    fan_out_results_prefix: str = "fan-out-results/"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "monitoring_backend", MonitoringBackend(self.monitoring_backend))
+        if not self.records_per_request:
+            object.__setattr__(
+                self,
+                "records_per_request",
+                DEFAULT_RECORDS_PER_REQUEST[MonitoringBackend(self.monitoring_backend)],
+            )
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -72,6 +126,7 @@ class Settings:
         outputs = {
             "REJECTED_ROWS_PREFIX": self.rejected_rows_prefix,
             "FAILED_ROWS_PREFIX": self.failed_rows_prefix,
+            "FAN_OUT_RESULTS_PREFIX": self.fan_out_results_prefix,
         }
         for name, prefix in outputs.items():
             # An output written under the input prefix would trigger the function again, on its own output.
@@ -86,12 +141,23 @@ class Settings:
                 f"REJECTED_ROWS_PREFIX={rejected!r} and FAILED_ROWS_PREFIX={failed!r} overlap: "
                 "give them distinct prefixes so rejected and failed rows never share a key"
             )
+        least_reserve = self.endpoint_timeout_s + CONNECT_TIMEOUT_S + FINISH_S
+        if self.time_reserve_s < least_reserve:
+            # A request started just before the reserve begins may take the connect timeout plus
+            # ENDPOINT_TIMEOUT_S; then the outputs and the checkpoint must still be written before Lambda ends
+            # the invocation.
+            problems.append(
+                f"TIME_RESERVE_S={self.time_reserve_s} is less than "
+                f"ENDPOINT_TIMEOUT_S={self.endpoint_timeout_s} + {CONNECT_TIMEOUT_S} s to connect + "
+                f"{FINISH_S} s to write the outputs: raise TIME_RESERVE_S to at least {least_reserve} or "
+                "lower ENDPOINT_TIMEOUT_S"
+            )
         if problems:
             raise ConfigurationError(problems)
 
     @property
-    def output_prefixes(self) -> tuple[str, str]:
-        return (self.rejected_rows_prefix, self.failed_rows_prefix)
+    def output_prefixes(self) -> tuple[str, str, str]:
+        return (self.rejected_rows_prefix, self.failed_rows_prefix, self.fan_out_results_prefix)
 
 
 # -- parsing -------------------------------------------------------------------------------------------
@@ -125,6 +191,25 @@ def _matching(pattern: re.Pattern[str], allowed: str) -> Callable[[str], str]:
             raise ValueError(f"must not be empty: expected {allowed}")
         if not pattern.match(raw):
             raise ValueError(f"invalid: expected {allowed}")
+        return raw
+
+    return parse
+
+
+def _choice(options: type[StrEnum]) -> Callable[[str], StrEnum]:
+    def parse(raw: str) -> StrEnum:
+        try:
+            return options(raw)
+        except ValueError:
+            raise ValueError(f"expected one of {', '.join(o.value for o in options)}") from None
+
+    return parse
+
+
+def _optional(pattern: re.Pattern[str], allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw and not pattern.match(raw):
+            raise ValueError(f"invalid: expected {allowed}, or '' for none")
         return raw
 
     return parse
@@ -165,11 +250,19 @@ ENVIRONMENT: tuple[EnvironmentVariable, ...] = (
         "DynamoDB table that receives one prediction per transaction (partition key TransactionID).",
     ),
     EnvironmentVariable(
+        "MONITORING_BACKEND",
+        "monitoring_backend",
+        _choice(MonitoringBackend),
+        "How the stage is monitored: ModelMonitor (SageMaker Model Monitor, which joins ground truth on "
+        "InferenceId) or Processing (our monitors, which join on the Transaction ID in each record); it sets "
+        "the default of RECORDS_PER_REQUEST.",
+    ),
+    EnvironmentVariable(
         "RECORDS_PER_REQUEST",
         "records_per_request",
         _whole_number(1, MAX_RECORDS_PER_REQUEST),
-        "Records sent in one InvokeEndpoint request. 1 keeps InferenceId = Transaction ID, which "
-        "SageMaker's model-quality monitor needs; more is faster (see docs/lambda.md).",
+        "Records sent in one InvokeEndpoint request; unset: 1 with MONITORING_BACKEND=ModelMonitor "
+        "(InferenceId = Transaction ID), 25 with Processing.",
     ),
     EnvironmentVariable(
         "MAX_CONCURRENCY",
@@ -196,11 +289,19 @@ ENVIRONMENT: tuple[EnvironmentVariable, ...] = (
         "Largest backoff delay.",
     ),
     EnvironmentVariable(
+        "ENDPOINT_TIMEOUT_S",
+        "endpoint_timeout_s",
+        _whole_number(1, 65),
+        "Longest wait for one InvokeEndpoint answer (SageMaker itself gives up after 60 s); a retry is only "
+        "started when it can end 10 s before the Lambda timeout.",
+    ),
+    EnvironmentVariable(
         "STORE_PERSONAL_DATA",
         "store_personal_data",
         _boolean,
-        "Also store IP Address, Shipping Address and Billing Address in DynamoDB (never sent to the "
-        "endpoint).",
+        "Also store Customer ID, IP Address, Shipping Address and Billing Address in DynamoDB and keep them "
+        "in rejected/failed-rows files (else they are stored nowhere and shown as [redacted]); never sent to "
+        "the endpoint.",
     ),
     EnvironmentVariable(
         "INPUT_PREFIX",
@@ -225,6 +326,53 @@ ENVIRONMENT: tuple[EnvironmentVariable, ...] = (
         "time_reserve_s",
         _whole_number(0, 600),
         "Stop reading new rows when less than this many seconds of the Lambda timeout remain, finish "
-        "what is in flight and fail the invocation so that Lambda's retry continues the file.",
+        "what is in flight, write where the file stopped and fail the invocation so that Lambda's retry "
+        "continues from there; at least ENDPOINT_TIMEOUT_S + 13.",
+    ),
+    EnvironmentVariable(
+        "QUARANTINE_KMS_KEY_ID",
+        "quarantine_kms_key_id",
+        _optional(_KMS_KEY, "a KMS key ARN, key ID or alias"),
+        "KMS key that encrypts the rejected/failed-rows files ('' = the bucket's default encryption).",
+    ),
+    EnvironmentVariable(
+        "FAN_OUT_STATE_MACHINE_ARN",
+        "fan_out_state_machine_arn",
+        _optional(_STATE_MACHINE_ARN, "a Step Functions state machine ARN"),
+        "State machine that scores large files in parallel slices (Distributed Map); '' = every file is "
+        "scored by the invocation its event starts (resuming across Lambda's retries).",
+    ),
+    EnvironmentVariable(
+        "FAN_OUT_MIN_BYTES",
+        "fan_out_min_bytes",
+        _whole_number(1, 10 * 1024**4),
+        "Objects of at least this size are scored by the fan-out state machine (when one is set).",
+    ),
+    EnvironmentVariable(
+        "FAN_OUT_SLICE_ROWS",
+        "fan_out_slice_rows",
+        _whole_number(1, MAX_SLICE_ROWS),
+        "Rows per slice of a fanned-out file (the Distributed Map's MaxItemsPerBatch; a slice is also cut at "
+        f"{SLICE_INPUT_BYTES // 1024} KiB of rows, within Lambda's 256 KiB payload).",
+    ),
+    EnvironmentVariable(
+        "FAN_OUT_MAX_CONCURRENCY",
+        "fan_out_max_concurrency",
+        _whole_number(1, 10_000),
+        "Slices scored at once (the Distributed Map's MaxConcurrency); keep it below the function's reserved "
+        "concurrency, and slices x MAX_CONCURRENCY within what the endpoint serves.",
+    ),
+    EnvironmentVariable(
+        "FAN_OUT_TOLERATED_FAILURE_PERCENTAGE",
+        "fan_out_tolerated_failure_percentage",
+        _whole_number(0, 100),
+        "Percentage of slices that may fail (after Step Functions' retries) before the Map Run stops, e.g. "
+        "when the endpoint is down; failed slices' rows are in their failed-rows files either way.",
+    ),
+    EnvironmentVariable(
+        "FAN_OUT_RESULTS_PREFIX",
+        "fan_out_results_prefix",
+        _prefix(empty_allowed=False),
+        "Where the fan-out writes its line indexes and the Distributed Map its results (ResultWriter).",
     ),
 )

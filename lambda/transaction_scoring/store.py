@@ -23,7 +23,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from transaction_scoring import contract
-from transaction_scoring.retry import RETRIED_EXCEPTIONS, RetryPolicy, describe
+from transaction_scoring.retry import RETRIED_EXCEPTIONS, OutOfTime, RetryPolicy, describe
 from transaction_scoring.rows import RESERVED_ID_PREFIX, ValidRow
 
 # Item attributes.
@@ -35,9 +35,12 @@ ENDPOINT_NAME = "EndpointName"
 ENDPOINT_VARIANT = "EndpointVariant"  # production variant that answered
 INFERENCE_ID = "InferenceId"  # the request's InferenceId: the key to its data-capture record
 SOURCE_OBJECT = "SourceObject"  # s3://bucket/key of the input file
+SOURCE_VERSION = "SourceVersion"  # its S3 version (versioned buckets)
 SOURCE_LINE = "SourceLine"  # line of the input file the row ended on
 CUSTOMER_ID = "CustomerID"
+# Stored only with STORE_PERSONAL_DATA=true (``rows.PERSONAL_COLUMNS`` says why the Customer ID is one).
 PERSONAL_DATA_ATTRIBUTES: Mapping[str, str] = {
+    contract.CUSTOMER_ID: CUSTOMER_ID,
     contract.IP_ADDRESS: "IPAddress",
     contract.SHIPPING_ADDRESS: "ShippingAddress",
     contract.BILLING_ADDRESS: "BillingAddress",
@@ -45,7 +48,8 @@ PERSONAL_DATA_ATTRIBUTES: Mapping[str, str] = {
 # Lease items share the table; their keys start with the reserved prefix no Transaction ID may use.
 LEASE_KEY_PREFIX = f"{RESERVED_ID_PREFIX}lease "
 LEASE_OWNER = "LeaseOwner"
-LEASE_EXPIRES_AT = "LeaseExpiresAt"  # epoch seconds; also the table's TTL attribute (stale leases vanish)
+# Epoch seconds: a lease's end, and the table's TTL attribute (stale leases and old checkpoints vanish).
+LEASE_EXPIRES_AT = "LeaseExpiresAt"
 
 # API limits: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html and
 # https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html
@@ -57,11 +61,12 @@ _deserializer = TypeDeserializer()
 
 
 class StoreFailure(Exception):
-    """DynamoDB could not complete a call (non-retryable error, or retries exhausted)."""
+    """DynamoDB could not complete a call (non-retryable error, retries exhausted, or no time left)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, code: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.code = code  # the service's error code, when it answered with one
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +88,9 @@ class ScoredRow:
     scored_at: str  # UTC ISO-8601, when the endpoint answered
 
 
-def prediction_item(scored: ScoredRow, *, endpoint_name: str, source_object: str) -> dict[str, Any]:
+def prediction_item(
+    scored: ScoredRow, *, endpoint_name: str, source_object: str, source_version: str | None = None
+) -> dict[str, Any]:
     """The item stored for a scored row. Numbers are ``Decimal`` (DynamoDB's type; no float ever)."""
     row = scored.row
     item: dict[str, Any] = {
@@ -96,8 +103,9 @@ def prediction_item(scored: ScoredRow, *, endpoint_name: str, source_object: str
         INFERENCE_ID: scored.inference_id,
         SOURCE_OBJECT: source_object,
         SOURCE_LINE: Decimal(row.line),
-        CUSTOMER_ID: row.customer_id,
     }
+    if source_version:
+        item[SOURCE_VERSION] = source_version
     if scored.variant:
         item[ENDPOINT_VARIANT] = scored.variant
     if row.personal_data:
@@ -176,6 +184,32 @@ def write_items(
             pass
 
 
+def write_items_isolating(
+    client: Any, table_name: str, items: Sequence[Mapping[str, Any]], policy: RetryPolicy
+) -> dict[int, str]:
+    """Write ``items`` like ``write_items``; return why each item that could not be written was not, by index.
+
+    DynamoDB refuses a whole ``BatchWriteItem`` for one invalid item (e.g. larger than 400 KB): such a piece
+    is written again one item per call, so that only the item it refuses fails (issue 13: one oversized cell
+    failed its 24 neighbours on every attempt).
+    """
+    failures: dict[int, str] = {}
+    for start in range(0, len(items), BATCH_WRITE_LIMIT):
+        piece = items[start : start + BATCH_WRITE_LIMIT]
+        try:
+            write_items(client, table_name, piece, policy)
+        except StoreFailure as failure:
+            if failure.code != "ValidationException" or len(piece) == 1:
+                failures.update({start + i: failure.reason for i in range(len(piece))})
+                continue
+            for i, item in enumerate(piece):
+                try:
+                    write_items(client, table_name, [item], policy)
+                except StoreFailure as single:
+                    failures[start + i] = single.reason
+    return failures
+
+
 def _until_processed(
     call: Callable[[dict[str, Any]], dict[str, Any]],
     request: dict[str, Any],
@@ -193,14 +227,17 @@ def _until_processed(
     while True:
         try:
             response = policy.call(functools.partial(call, request))
+        except OutOfTime as error:
+            raise StoreFailure(f"DynamoDB {what}: {error}") from error
         except RETRIED_EXCEPTIONS as error:
-            raise StoreFailure(f"DynamoDB {what}: {describe(error)}") from error
+            code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
+            raise StoreFailure(f"DynamoDB {what}: {describe(error)}", str(code)) from error
         yield response
         unprocessed = response.get(unprocessed_field) or {}
         if not unprocessed:
             return
         delay = next(delays, None)
-        if delay is None:
+        if delay is None or not policy.time_for(delay):
             pending = sum(len(v["Keys"]) if isinstance(v, dict) else len(v) for v in unprocessed.values())
             raise StoreFailure(
                 f"DynamoDB {what}: {pending} items still unprocessed (throttled) after {attempt} attempts"
@@ -226,9 +263,28 @@ class LeaseHolder:
 
 
 def acquire_lease(
-    client: Any, table_name: str, source_object: str, *, owner: str, now_s: int, expires_at_s: int
+    client: Any,
+    table_name: str,
+    source_object: str,
+    *,
+    owner: str,
+    now_s: int,
+    expires_at_s: int,
+    take_over_own: bool = False,
 ) -> LeaseHolder | None:
-    """Take the file's lease unless another invocation holds an unexpired one (returned then)."""
+    """Take the file's lease unless another invocation holds an unexpired one (returned then).
+
+    ``take_over_own``: a lease held under the same ``owner`` is taken over. Only for owners that are never two
+    running invocations at once: a fan-out slice's child execution, whose Lambda task is synchronous, so its
+    retry starts after the earlier attempt ended (and may have failed to release the lease).
+    """
+    condition = "attribute_not_exists(#id) OR #expires < :now"
+    names = {"#id": TRANSACTION_ID, "#expires": LEASE_EXPIRES_AT}
+    values: dict[str, Any] = {":now": {"N": str(now_s)}}
+    if take_over_own:
+        condition += " OR #owner = :owner"
+        names["#owner"] = LEASE_OWNER
+        values[":owner"] = {"S": owner}
     try:
         client.put_item(
             TableName=table_name,
@@ -239,9 +295,9 @@ def acquire_lease(
                     LEASE_EXPIRES_AT: Decimal(expires_at_s),
                 }
             ),
-            ConditionExpression="attribute_not_exists(#id) OR #expires < :now",
-            ExpressionAttributeNames={"#id": TRANSACTION_ID, "#expires": LEASE_EXPIRES_AT},
-            ExpressionAttributeValues={":now": {"N": str(now_s)}},
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
     except ClientError as error:

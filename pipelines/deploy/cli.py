@@ -1,7 +1,8 @@
 """``python get_baselines_and_configs.py``: the command CodeBuild runs when a model is approved.
 
 The flags and defaults of the SageMaker project template's model-monitor seed are kept; ``--dry-run``,
-``--strict``, ``--region`` and ``--template-file`` are new. The flow itself is ``pipelines.deploy.flow``.
+``--strict``, ``--region``, ``--template-file`` and ``--processing-wheelhouse`` are new. The flow itself is
+``pipelines.deploy.flow``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ DEFAULT_STAGING_CONFIG = "staging-monitoring-schedule-config.json"
 DEFAULT_PROD_CONFIG = "prod-monitoring-schedule-config.json"
 DEFAULT_STAGING_EXPORT = "staging-monitoring-schedule-config-export.json"
 DEFAULT_PROD_EXPORT = "prod-monitoring-schedule-config-export.json"
+DEFAULT_WHEELHOUSE = "wheelhouse"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="The template whose Parameters the configs are validated against (default %(default)s).",
     )
     parser.add_argument(
+        "--processing-wheelhouse",
+        default=DEFAULT_WHEELHOUSE,
+        help="The wheelhouse folder the Processing backend's jobs install (built by `python -m "
+        "pipelines.container.wheelhouse --output DIR`, buildspec.yml's pre_build phase); read when a "
+        "stage's MonitoringBackend is Processing (default %(default)s).",
+    )
+    parser.add_argument(
         "--region",
         default=None,
         help="AWS region (default: the session's, from AWS_REGION / AWS_DEFAULT_REGION or the profile).",
@@ -119,6 +128,7 @@ def options_from_args(args: argparse.Namespace) -> DeployOptions:
         template_file=args.template_file,
         strict=args.strict,
         dry_run=args.dry_run,
+        processing_wheelhouse=args.processing_wheelhouse,
     )
 
 

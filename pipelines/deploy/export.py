@@ -39,8 +39,14 @@ def stack_name(project_name: str, stage_name: str) -> str:
     return f"sagemaker-{project_name}-monitoring-{stage_name}"
 
 
-def deploy_command(project_name: str, stage_name: str, export_path: str) -> str:
-    """The ``aws cloudformation deploy`` command for one stage's export (docs/deploy.md quotes it)."""
+def deploy_command(
+    project_name: str, stage_name: str, export_path: str, *, creates_roles: bool = False
+) -> str:
+    """The ``aws cloudformation deploy`` command for one stage's export (docs/deploy.md quotes it).
+
+    ``creates_roles``: the stack creates IAM roles (the Processing backend's), which CloudFormation deploys
+    only with ``--capabilities CAPABILITY_IAM``.
+    """
     return " ".join(
         [
             "aws cloudformation deploy",
@@ -48,6 +54,7 @@ def deploy_command(project_name: str, stage_name: str, export_path: str) -> str:
             f"--stack-name {shlex.quote(stack_name(project_name, stage_name))}",
             f"--parameter-overrides file://{sibling(export_path, OVERRIDES_SUFFIX)}",
             f"--tags file://{sibling(export_path, TAGS_SUFFIX)}",
+            *(["--capabilities CAPABILITY_IAM"] if creates_roles else []),
             "--no-fail-on-empty-changeset",
         ]
     )

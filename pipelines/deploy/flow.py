@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import boto3
 from transaction_scoring import contract
 
-from pipelines.deploy import clarify
+from pipelines.deploy import clarify, processing
+from pipelines.deploy.backends import BACKEND_PARAMETER, MonitoringBackend
 from pipelines.deploy.baselines import (
     BaselineResolution,
     BaselineSource,
@@ -30,6 +32,7 @@ from pipelines.deploy.image_uris import MonitorImages, monitor_images
 from pipelines.deploy.plan import MonitorPlan, StagePlan
 from pipelines.deploy.preflight import capture_warnings, unreadable_baselines
 from pipelines.deploy.registry import PackageSource, StagePackage, aws_call, resolve_stage_package
+from pipelines.deploy.schedule_rules import parse_schedule
 from pipelines.deploy.stage_config import (
     GROUND_TRUTH_INPUT,
     RECORD_PREPROCESSOR,
@@ -37,8 +40,9 @@ from pipelines.deploy.stage_config import (
     load_stage_configs,
 )
 from pipelines.deploy.template_parameters import TemplateParameters, load_template_parameters
+from pipelines.deploy.uploads import PrefixUpload, code_upload, upload_if_absent, wheelhouse_upload
 from pipelines.errors import InvalidS3Uri
-from pipelines.jsonio import content_digest
+from pipelines.jsonio import content_digest, dumps_canonical, dumps_pretty
 from pipelines.monitors import DISABLED, ENABLED, MONITORS, BaselineFile, MonitorType
 from pipelines.s3uri import S3Uri
 from pipelines.storage import Storage
@@ -54,6 +58,7 @@ CODE_PREFIX = "monitoring-code"
 DERIVED_BASELINES_PREFIX = "monitoring-baselines"  # Clarify files derived from a package's (``clarify``)
 OUTPUT_PREFIX = "monitor-output"
 GROUND_TRUTH_PREFIX = "ground-truth"
+EXPORTS_PREFIX = "stage-exports"
 # Tag keys CloudFormation reserves; project tags with them cannot be stack tags.
 _RESERVED_TAG_PREFIX = "aws:"
 
@@ -79,6 +84,8 @@ class DeployOptions:
     template_file: str = "model-monitor-template.yml"
     strict: bool = False
     dry_run: bool = False
+    # The wheelhouse folder buildspec.yml's pre_build phase builds (needed when a stage uses Processing).
+    processing_wheelhouse: str | None = None
 
     @property
     def package_group(self) -> str:
@@ -95,6 +102,14 @@ class Clients:
     region: str
 
 
+@dataclass(frozen=True, slots=True)
+class ProcessingUploads:
+    """What every Processing stage's jobs read: the code bundle and the wheelhouse (uploaded once)."""
+
+    code: PrefixUpload
+    wheelhouse: PrefixUpload
+
+
 @dataclass(slots=True)
 class DeployResult:
     plans: list[StagePlan]
@@ -109,8 +124,9 @@ def deploy(options: DeployOptions, clients: Clients, images: MonitorImages | Non
     images = images or monitor_images(clients.region)
     storage = Storage(clients.s3)
     project_tags = _project_tags(clients.sagemaker, options.project_arn)
+    uploads = _processing_uploads(configs, template, options)
     plans = [
-        plan_stage(config, request, options, template, clients, storage, images, project_tags)
+        plan_stage(config, request, options, template, clients, storage, images, project_tags, uploads)
         for config, request in zip(configs, options.stages, strict=True)
     ]
     for plan in plans:
@@ -138,11 +154,34 @@ def deploy(options: DeployOptions, clients: Clients, images: MonitorImages | Non
             result.written += [
                 write.location for write in plan.writes if clarify.write_if_absent(storage, write)
             ]
+        if uploads is not None and any(plan.backend is MonitoringBackend.PROCESSING for plan in plans):
+            result.written += [
+                upload.prefix
+                for upload in (uploads.code, uploads.wheelhouse)
+                if upload_if_absent(storage, upload)
+            ]
     # Exports are written whenever a path is given: with --dry-run the CLI only gives the paths asked for.
     for plan in plans:
         if plan.export_path:
             result.written += write_export(storage, plan.export_path, plan.parameters, plan.tags)
     return result
+
+
+def _processing_uploads(
+    configs: list[StageConfig], template: TemplateParameters, options: DeployOptions
+) -> ProcessingUploads | None:
+    """The code bundle and wheelhouse uploads, when a stage uses the Processing backend."""
+    if not any(config.backend(template) is MonitoringBackend.PROCESSING for config in configs):
+        return None
+    if not options.processing_wheelhouse:
+        stages = [c.stage_name for c in configs if c.backend(template) is MonitoringBackend.PROCESSING]
+        raise ConfigError(
+            f"stage {', '.join(stages)} uses the Processing backend: give --processing-wheelhouse, the "
+            "folder `python -m pipelines.container.wheelhouse --output wheelhouse` builds (buildspec.yml's "
+            "pre_build phase)"
+        )
+    root = str(S3Uri(options.monitor_outputs_bucket).join(CODE_PREFIX))
+    return ProcessingUploads(code_upload(root), wheelhouse_upload(root, options.processing_wheelhouse))
 
 
 def baseline_uris(plans: Sequence[StagePlan]) -> dict[str, str]:
@@ -206,6 +245,7 @@ def plan_stage(
     storage: Storage,
     images: MonitorImages,
     project_tags: Mapping[str, str],
+    uploads: ProcessingUploads | None = None,
 ) -> StagePlan:
     """Everything one stage needs: its package, baselines, derived files, parameters and tags."""
     endpoint = config.endpoint_name(options.project_name)
@@ -275,7 +315,13 @@ def plan_stage(
         )
     else:
         warnings.append(f"endpoint {endpoint} does not exist yet: its data capture could not be checked")
+    backend = config.backend(template) or MonitoringBackend.MODEL_MONITOR
+    parameters[BACKEND_PARAMETER] = backend.value
     tags = stage_tags(config, options, project_tags)
+    if backend is MonitoringBackend.PROCESSING and enabled:
+        assert uploads is not None  # _processing_uploads made them for every Processing stage
+        warnings += _processing_parameters(config, template, parameters, package, images, uploads)
+        writes.append(_export_upload(options.monitor_outputs_bucket, parameters, tags, clients.region))
     return StagePlan(
         stage_name=config.stage_name,
         config_source=config.source,
@@ -284,14 +330,103 @@ def plan_stage(
         monitors=tuple(monitors),
         parameters=parameters,
         tags=tags,
+        backend=backend,
+        backend_source=(
+            "the stage config" if BACKEND_PARAMETER in config.parameters else "the template's default"
+        ),
         writes=tuple(writes),
         warnings=tuple(warnings),
         export_path=request.export_path,
-        deploy_command=deploy_command(options.project_name, config.stage_name, request.export_path)
+        deploy_command=deploy_command(
+            options.project_name,
+            config.stage_name,
+            request.export_path,
+            creates_roles=backend is MonitoringBackend.PROCESSING and bool(enabled),
+        )
         if request.export_path
         else "",
         switched_off_lines=tuple(switched_off),
     )
+
+
+def _processing_parameters(
+    config: StageConfig,
+    template: TemplateParameters,
+    parameters: dict[str, str],
+    package: StagePackage,
+    images: MonitorImages,
+    uploads: ProcessingUploads,
+) -> list[str]:
+    """Set the Processing backend's computed parameters (``pipelines.deploy.processing``); return warnings."""
+    warnings: list[str] = []
+    enabled = [
+        spec.type for spec in MONITORS.model_monitor() if parameters.get(spec.enable_parameter) == ENABLED
+    ]
+    schedules = {
+        m: parse_schedule(str(config.value(MONITORS[m].schedule_parameter, template)), any_minute=True)
+        for m in enabled
+    }
+    runtimes = {m: int(str(config.value(MONITORS[m].max_runtime_parameter, template))) for m in enabled}
+    parameters.update(processing.group_parameters(processing.schedule_groups(schedules, runtimes)))
+    capture, variant = "", ""
+    if package.deployed is not None:
+        capture = str(package.deployed.data_capture.get("DestinationS3Uri", "")).rstrip("/")
+        variant = package.deployed.variant_name
+    if not capture:
+        warnings.append(
+            f"the Processing backend reads {parameters['EndpointName']}'s data capture, whose destination is "
+            "not known (no endpoint yet, or no DataCaptureConfig): the stack will refuse to deploy "
+            f"({processing.CAPTURE_PARAMETER} is empty)"
+        )
+    containers = package.description.get("InferenceSpecification", {}).get("Containers", [])
+    model = str(containers[0].get("ModelDataUrl", "")) if containers else ""
+    parameters.update(
+        {
+            processing.IMAGE_PARAMETER: images.processing,
+            processing.CODE_PARAMETER: uploads.code.prefix,
+            processing.WHEELHOUSE_PARAMETER: uploads.wheelhouse.prefix,
+            processing.CAPTURE_PARAMETER: capture,
+            processing.VARIANT_PARAMETER: variant,
+            processing.MODEL_PARAMETER: model,
+        }
+    )
+    return warnings
+
+
+def _export_upload(
+    bucket: str, parameters: dict[str, str], tags: Mapping[str, str], region: str
+) -> clarify.DerivedFile:
+    """The stage's export on S3 (the job's settings), and the S3 grants of its job (``ProcessingS3*Arns``).
+
+    The key is the digest of the parameters that determine the rest (the grants follow from them and from the
+    key), so the same plan always lands on the same key.
+    """
+    derived = (processing.EXPORT_PARAMETER, processing.READ_ARNS_PARAMETER, processing.BUCKET_ARNS_PARAMETER)
+    determining = {k: v for k, v in parameters.items() if k not in derived}
+    digest = content_digest(dumps_canonical({"Parameters": determining, "Tags": dict(tags)}))
+    location = str(
+        S3Uri(bucket).join(CODE_PREFIX, EXPORTS_PREFIX, f"{parameters['EndpointName']}-{digest}.json")
+    )
+    parameters[processing.EXPORT_PARAMETER] = location
+    objects = [location, parameters.get(processing.MODEL_PARAMETER, "")]
+    objects += [
+        parameters.get(name, "") for spec in MONITORS.model_monitor() for name in spec.baseline_parameters
+    ]
+    prefixes = [
+        parameters.get(GROUND_TRUTH_INPUT, ""),
+        parameters[processing.CODE_PARAMETER],
+        parameters[processing.WHEELHOUSE_PARAMETER],
+    ]
+    if parameters.get(processing.CAPTURE_PARAMETER):
+        prefixes.append(
+            str(S3Uri.parse(parameters[processing.CAPTURE_PARAMETER]).join(parameters["EndpointName"]))
+        )
+    partition = boto3.Session().get_partition_for_region(region)
+    reads, buckets = processing.s3_read_arns([o for o in objects if o], [p for p in prefixes if p], partition)
+    parameters[processing.READ_ARNS_PARAMETER] = reads
+    parameters[processing.BUCKET_ARNS_PARAMETER] = buckets
+    document = {"Parameters": dict(parameters), "Tags": dict(tags)}
+    return clarify.DerivedFile("stage export", location, dumps_pretty(document), ("this plan",))
 
 
 def _cannot_run(monitor: MonitorType, resolution: BaselineResolution, package: StagePackage) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
+from pipelines.container import image as processing_image
 from pipelines.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ class ImageFramework(StrEnum):
 
     MODEL_MONITOR = "model-monitor"
     CLARIFY = "clarify"
+    SKLEARN = "sklearn"  # the Processing backend's prebuilt image (``pipelines.container.image``)
 
 
 class UnsupportedRegion(UserError):
@@ -35,10 +37,13 @@ class UnsupportedRegion(UserError):
 class MonitorImages:
     model_monitor: str
     clarify: str
+    processing: str
 
 
 @cache
-def image_uri(framework: ImageFramework, region: str) -> str:
+def image_uri(
+    framework: ImageFramework, region: str, version: str | None = None, scope: str | None = None
+) -> str:
     """The ECR image URI of ``framework`` in ``region`` (cached: the lookup never changes in a run)."""
     with warnings.catch_warnings():
         # First import compiles the SDK, whose docstrings trigger "invalid escape sequence" warnings.
@@ -47,7 +52,9 @@ def image_uri(framework: ImageFramework, region: str) -> str:
         from sagemaker.core import image_uris  # lazy: importing sagemaker-core takes ~6 s
 
     try:
-        return str(image_uris.retrieve(framework=framework.value, region=region))
+        return str(
+            image_uris.retrieve(framework=framework.value, region=region, version=version, image_scope=scope)
+        )
     except ValueError as error:
         # The SDK raises ValueError("Unsupported region: ...") listing the regions it knows.
         raise UnsupportedRegion(f"no {framework} image for region {region!r}: {error}") from None
@@ -57,4 +64,7 @@ def monitor_images(region: str) -> MonitorImages:
     return MonitorImages(
         model_monitor=image_uri(ImageFramework.MODEL_MONITOR, region),
         clarify=image_uri(ImageFramework.CLARIFY, region),
+        processing=image_uri(
+            ImageFramework.SKLEARN, region, processing_image.VERSION, processing_image.IMAGE_SCOPE
+        ),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from pipelines.deploy.backends import MonitoringBackend
 from pipelines.deploy.baselines import BaselineSource
 from pipelines.deploy.clarify import DerivedFile
 from pipelines.deploy.registry import StagePackage
@@ -42,6 +43,8 @@ class StagePlan:
     export_path: str | None = None
     deploy_command: str = ""
     switched_off_lines: tuple[str, ...] = field(default=())
+    backend: MonitoringBackend = MonitoringBackend.MODEL_MONITOR
+    backend_source: str = "the template's default"
 
     def monitor(self, monitor: MonitorType) -> MonitorPlan:
         return next(plan for plan in self.monitors if plan.monitor is monitor)
@@ -66,6 +69,7 @@ def render_plan(plans: list[StagePlan], *, dry_run: bool) -> str:
             lines.append(
                 f"  model     {package.deployed.model_name}  (package found via {package.deployed.reference})"
             )
+        lines.append(f"  backend   {plan.backend}  (from {plan.backend_source})")
         lines.append("  monitors")
         for monitor in plan.monitors:
             state = "on " if monitor.enabled else "off"

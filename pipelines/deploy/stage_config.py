@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipelines.deploy import processing
+from pipelines.deploy.backends import BACKEND_PARAMETER, MonitoringBackend
 from pipelines.deploy.errors import ConfigError
 from pipelines.deploy.schedule_rules import (
     ScheduleRuleError,
@@ -41,6 +43,7 @@ COMPUTED_PARAMETERS: Mapping[str, str] = {
     "ModelMonitorImageUri": "the SageMaker SDK for the region",
     "ClarifyImageUri": "the SageMaker SDK for the region",
     **{spec.output_parameter: "--monitor-outputs-bucket" for spec in MONITORS.model_monitor()},
+    **dict.fromkeys(processing.COMPUTED_PARAMETERS, "the Processing backend's plan"),
 }
 _TOP_LEVEL_KEYS = ("Parameters", "Tags")
 
@@ -62,6 +65,15 @@ class StageConfig:
 
     def enabled(self, monitor: MonitorType) -> bool:
         return self.parameters.get(MONITORS[monitor].enable_parameter) == ENABLED
+
+    def backend(self, template: TemplateParameters) -> MonitoringBackend | None:
+        """The stage's monitoring backend (the template's default when the config does not name one); None
+        when the value is not a backend (the template check reports it)."""
+        value = self.value(BACKEND_PARAMETER, template)
+        try:
+            return MonitoringBackend(value) if value is not None else None
+        except ValueError:
+            return None
 
     def endpoint_name(self, project_name: str) -> str:
         """The stage's endpoint, as the project template's deploy stage names it."""
@@ -153,10 +165,19 @@ def validate_stage_config(config: StageConfig, template: TemplateParameters, pro
     ]
     problems += template.problems(config.parameters, where=where)
     problems += _name_problems(config, project_name)
+    backend = config.backend(template)
     for spec in MONITORS.model_monitor():
         problems += _baseline_pair_problems(config, spec)
         if config.enabled(spec.type):
-            problems += _monitor_problems(config, spec, template)
+            problems += _ground_truth_problems(config, spec)
+            if backend is MonitoringBackend.MODEL_MONITOR:
+                problems += _monitor_problems(config, spec, template)
+    if backend is MonitoringBackend.PROCESSING:
+        problems += processing.processing_problems(
+            where,
+            lambda name: config.value(name, template),
+            [spec.type for spec in MONITORS.model_monitor() if config.enabled(spec.type)],
+        )
     if any(config.enabled(spec.type) for spec in MONITORS.model_monitor() if spec.needs_ground_truth):
         problems += _offset_problems(config, template)
     return problems
@@ -198,8 +219,8 @@ def _baseline_pair_problems(config: StageConfig, spec: MonitorDefinition) -> lis
 def _monitor_problems(
     config: StageConfig, spec: MonitorDefinition, template: TemplateParameters
 ) -> list[str]:
+    """Model Monitor's schedule and run-time rules (``schedule_rules``) for one enabled monitor."""
     where = config.source
-    problems = []
     expression = config.value(spec.schedule_parameter, template)
     if expression is None:
         return [f"{where}: {spec.schedule_parameter} is missing: the {spec.type} monitor is enabled"]
@@ -212,17 +233,21 @@ def _monitor_problems(
         try:
             check_max_runtime(spec, schedule, runtime)
         except ScheduleRuleError as error:
-            problems.append(f"{where}: {spec.max_runtime_parameter}: {error}")
+            return [f"{where}: {spec.max_runtime_parameter}: {error}"]
+    return []
+
+
+def _ground_truth_problems(config: StageConfig, spec: MonitorDefinition) -> list[str]:
     # An absent GroundTruthInput gets the default prefix (see pipelines.deploy.flow); an empty one is a choice
     # that leaves the monitor without labels.
     if spec.needs_ground_truth and config.parameters.get(GROUND_TRUTH_INPUT) == "":
-        problems.append(
-            f'{where}: {GROUND_TRUTH_INPUT} is empty but {spec.enable_parameter} is "yes": the '
+        return [
+            f'{config.source}: {GROUND_TRUTH_INPUT} is empty but {spec.enable_parameter} is "yes": the '
             f"{spec.type} monitor compares predictions with ground truth labels; give the S3 prefix they "
             "are uploaded to "
             f'(or leave the key out for the default), or set {spec.enable_parameter} to "no"'
-        )
-    return problems
+        ]
+    return []
 
 
 def _offset_problems(config: StageConfig, template: TemplateParameters) -> list[str]:

@@ -128,7 +128,7 @@ class TemplateParameters:
 class _CloudFormationLoader(yaml.SafeLoader):
     """A YAML loader that accepts CloudFormation's short-form tags (``!Ref``, ``!If``, ...).
 
-    Only ``Parameters`` are read, so a tagged node is kept as plain data under its tag name.
+    A tagged node is kept as plain data under its tag name (``!Ref X`` -> ``{"Ref": "X"}``).
     """
 
 
@@ -145,15 +145,21 @@ def _tagged(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> Any:
 _CloudFormationLoader.add_multi_constructor("!", _tagged)
 
 
-def load_template_parameters(path: str | Path) -> TemplateParameters:
-    """Read the ``Parameters`` section of a CloudFormation template (YAML or JSON)."""
+def load_template(path: str | Path) -> Any:
+    """A CloudFormation template (YAML or JSON) as data; a short-form tag becomes ``{"Ref": ...}`` etc."""
     path = Path(path)
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_CloudFormationLoader)
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_CloudFormationLoader)
     except FileNotFoundError:
         raise TemplateError(f"{path}: no such template file (set --template-file)") from None
     except yaml.YAMLError as exc:
         raise TemplateError(f"{path}: not a valid YAML/JSON template ({exc})") from None
+
+
+def load_template_parameters(path: str | Path) -> TemplateParameters:
+    """Read the ``Parameters`` section of a CloudFormation template (YAML or JSON)."""
+    path = Path(path)
+    document = load_template(path)
     section = document.get("Parameters") if isinstance(document, dict) else None
     if not isinstance(section, dict) or not section:
         raise TemplateError(f"{path}: the template has no Parameters section")

@@ -1,4 +1,5 @@
-"""Baselining: one dataset (CSV, local or S3, or a table) in, the four monitors' baseline files out.
+"""Baselining: one dataset (CSV or JSON Lines, local or S3, or a table) in, the four monitors' baseline files
+out.
 
 What SageMaker's baselining jobs write, laid out under one output folder::
 
@@ -45,6 +46,7 @@ from pipelines.monitoring.bias import BiasAnalysisConfig
 from pipelines.monitoring.capture_reader import METADATA_COLUMNS
 from pipelines.monitoring.clarify_predictor import predictor_problems
 from pipelines.monitoring.data_quality.profile import METADATA_PREFIX
+from pipelines.monitoring.dataset_reader import DatasetFormat, DatasetLayout
 from pipelines.monitoring.explainability.monitor import DEFAULT_BACKGROUND_ROWS, records_predictor
 from pipelines.monitoring.hooks import hooks_of
 from pipelines.monitoring.model_quality import ProblemType, with_model_predictions
@@ -80,8 +82,12 @@ class BaselineOptions:
     """
 
     monitors: frozenset[MonitorType] | None = None  # None: every monitor whose inputs are given
+    dataset_format: DatasetFormat | None = None  # None: by each file's suffix, else its content
     has_header: bool | None = None  # None: detect
     headers: tuple[str, ...] | None = None
+    # JSON Lines in Clarify's layout: the path of each line's list of feature values (Clarify's
+    # ``features``); ``label`` is then the path of the label (Clarify's ``label``).
+    features_attribute: str | None = None
     label: str | None = None
     # Not model inputs (record keys, personal data): not profiled, and no feature of the bias flip test or
     # of explainability.
@@ -165,7 +171,7 @@ class BaselineRequest:
         return self.scored_table()
 
 
-# -- the whole baseline ------------------------------------------------------------------------------------
+# -- the whole baseline --------------------------------------------------------------------------------------
 def make_baselines(
     storage: Storage,
     dataset: str | pl.DataFrame | pd.DataFrame,
@@ -184,13 +190,14 @@ def make_baselines(
         if options.bias_config is not None
         else None
     )
+    layout = _layout(options, bias_file_config)
     if bias_file_config is not None and options.label is None:
         options = replace(options, label=bias_file_config.label_column)
+    options = replace(options, label=layout.label_column(options.label))
     label = options.label
     monitors, skipped = _selected(options, model)
     _check_options(options, model, monitors)
-    headers = options.headers or (bias_file_config.headers if bias_file_config is not None else None)
-    data = read_dataset(storage, dataset, options.has_header, headers)
+    data = read_dataset(storage, dataset, layout)
     not_inputs = tuple(
         c for c in (label, options.prediction_column, options.probability_column) if c is not None
     )
@@ -263,7 +270,25 @@ def make_baselines(
     )
 
 
-# -- choosing monitors -------------------------------------------------------------------------------------
+def _layout(options: BaselineOptions, config: BiasAnalysisConfig | None) -> DatasetLayout:
+    """How to read the dataset: the options, else what a Clarify config says of it (its ``headers``, and for
+    JSON Lines its ``features`` and ``label`` paths)."""
+    json_lines = config is not None and config.json_lines
+    dataset_format = options.dataset_format or (DatasetFormat.JSON_LINES if json_lines else None)
+    features = options.features_attribute or (config.features if config is not None else None)
+    label_path = (
+        config.label if config is not None and isinstance(config.label, str) and json_lines else options.label
+    )
+    return DatasetLayout(
+        format=dataset_format,
+        has_header=options.has_header,
+        headers=options.headers or (config.headers if config is not None else None),
+        features_attribute=features,
+        label_attribute=label_path if features is not None else None,
+    )
+
+
+# -- choosing monitors ---------------------------------------------------------------------------------------
 def _selected(
     options: BaselineOptions, model: ProbabilityModel | None
 ) -> tuple[list[MonitorType], dict[MonitorType, str]]:

@@ -1,21 +1,33 @@
 """The dataset a baseline is made from, read once in the two ways the monitors read it.
 
 Data quality profiles every cell as text (as Model Monitor's analyzer reads CSV); the other monitors need
-the table typed (integers stay integers, as Clarify needs). A CSV file or folder (local or S3) is
-downloaded once for both; a table given in memory (polars or pandas) is used as it is.
+the table typed (integers stay integers, as Clarify needs). A CSV or JSON Lines file or folder (local or
+S3; ``dataset_reader``) is downloaded once for both; a table given in memory (polars or pandas) is used as
+it is. A JSON Lines line that is not a JSON object (or holds another number of feature values) is an error
+naming the lines: a baseline is made from every record or not at all.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import polars as pl
 
-from pipelines.errors import UserError
 from pipelines.monitoring.baseline_warnings import TextPart
-from pipelines.monitoring.data_quality.dataset import csv_has_header, dataset_files, read_csv_text_table
+from pipelines.monitoring.dataset_reader import (
+    DatasetFormat,
+    DatasetLayout,
+    DatasetReadError,
+    JsonLinesTable,
+    csv_header,
+    csv_text_table,
+    dataset_files,
+    file_format,
+    plain_bytes,
+    read_json_lines,
+    text_view,
+)
 from pipelines.monitoring.tabular import read_csv_table
 from pipelines.storage import Storage
 
@@ -23,12 +35,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-class DatasetError(UserError):
-    """A dataset that does not fit the options it is read with."""
+MAX_LINE_PROBLEMS = 20  # JSON Lines problems listed before "... and N more"
 
 
 class _ReadOnce(Storage):
-    """``storage`` that downloads each file once: data quality reads it as text, the others typed."""
+    """``storage`` that downloads (and decompresses) each file once: data quality reads it as text, the
+    others typed."""
 
     def __init__(self, inner: Storage) -> None:
         super().__init__(None)
@@ -37,7 +49,7 @@ class _ReadOnce(Storage):
 
     def read_bytes(self, location: str) -> bytes:
         if location not in self._cache:
-            self._cache[location] = self._inner.read_bytes(location)
+            self._cache[location] = plain_bytes(self._inner.read_bytes(location))
         return self._cache[location]
 
     def exists(self, location: str) -> bool:
@@ -50,37 +62,49 @@ class _ReadOnce(Storage):
 class BaselineDataset:
     """The dataset as the analyzer reads it (text, for data quality) and typed (for the other monitors).
 
-    Columns are named by the header row, else ``headers``, else ``_c0``, ``_c1``... like the analyzer; each
-    view is parsed once, when first needed.
+    CSV columns are named by the header row, else ``headers``, else ``_c0``, ``_c1``... like the analyzer;
+    JSON Lines columns by their fields (``dataset_reader``). Each view is parsed once, when first needed.
     """
 
     def __init__(
         self,
         files: Sequence[str],
         storage: Storage,
-        has_header: bool | None,
-        headers: tuple[str, ...] | None,
+        layout: DatasetLayout,
         frame: pl.DataFrame | None = None,
     ) -> None:
         self.files = tuple(files)
         self._storage = storage
-        self._has_header = has_header
-        self._headers = headers
+        self.layout = layout
+        self._has_header = layout.has_header
+        self._headers = layout.headers
         self._frame = frame
         self._text: list[TextPart] | None = None
         self._typed: pl.DataFrame | None = None
+        self._json: dict[str, pl.DataFrame] = {}
+        self.feature_names: tuple[str, ...] | None = None  # Clarify's JSON Lines layout: the features
+
+    def format_of(self, path: str) -> DatasetFormat:
+        return file_format(path, self._storage.read_bytes(path), self.layout)
+
+    def _json_lines(self, path: str) -> pl.DataFrame:
+        """A JSON Lines file's typed table (parsed once); a line it cannot use is an error."""
+        if path not in self._json:
+            read: JsonLinesTable = read_json_lines(self._storage.read_bytes(path), path, self.layout)
+            if read.problems:
+                lines = [f"{where}: {reason}" for where, reason in read.problems[:MAX_LINE_PROBLEMS]]
+                if len(read.problems) > MAX_LINE_PROBLEMS:
+                    lines.append(f"{path}: ... and {len(read.problems) - MAX_LINE_PROBLEMS} more such lines")
+                raise DatasetReadError(lines)
+            if read.table.height == 0:
+                raise DatasetReadError(f"{path}: no JSON objects, expected one record per line")
+            self.feature_names = self.feature_names or read.feature_names
+            self._json[path] = read.table
+        return self._json[path]
 
     @property
     def where(self) -> str:
         return ", ".join(self.files) if self.files else "the dataset"
-
-    def _header_present(self, data: bytes) -> bool | None:
-        """Like ``read_csv_table``: with ``headers``, the first row is a header when it repeats them."""
-        if self._has_header is not None or self._headers is None:
-            return self._has_header
-        first = pl.read_csv(io.BytesIO(data), has_header=False, n_rows=1, infer_schema=False)
-        cells = [(c or "").strip().lstrip("\ufeff").strip() for c in first.row(0)] if first.height else []
-        return cells == list(self._headers)
 
     def text_tables(self) -> list[pl.DataFrame]:
         """Every file with all cells as text (the analyzer's view)."""
@@ -93,10 +117,12 @@ class BaselineDataset:
         if self._text is None:
             self._text = []
             for path in self.files:
+                if self.format_of(path) is DatasetFormat.JSON_LINES:
+                    self._text.append(TextPart(text_view(self._json_lines(path)), path, 1))
+                    continue
                 data = self._storage.read_bytes(path)
-                header = csv_has_header(data, self._header_present(data))
-                table = read_csv_text_table(data, path, header=header)
-                self._text.append(TextPart(self._named(table, path), path, 2 if header else 1))
+                first_line = 2 if csv_header(data, self.layout) else 1
+                self._text.append(TextPart(csv_text_table(data, path, self.layout), path, first_line))
         return self._text
 
     def typed(self) -> pl.DataFrame:
@@ -105,21 +131,13 @@ class BaselineDataset:
             return self._frame
         if self._typed is None:
             tables = [
-                read_csv_table(self._storage, path, headers=self._headers, has_header=self._has_header)
+                self._json_lines(path)
+                if self.format_of(path) is DatasetFormat.JSON_LINES
+                else read_csv_table(self._storage, path, headers=self._headers, has_header=self._has_header)
                 for path in self.files
             ]
             self._typed = pl.concat(tables, how="vertical_relaxed") if len(tables) > 1 else tables[0]
         return self._typed
-
-    def _named(self, table: pl.DataFrame, path: str) -> pl.DataFrame:
-        if self._headers is None:
-            return table
-        if len(self._headers) != table.width:
-            raise DatasetError(
-                f"{path}: {table.width} columns but {len(self._headers)} headers given "
-                f"({', '.join(self._headers)})"
-            )
-        return table.rename(dict(zip(table.columns, self._headers, strict=True)))
 
     def columns(self) -> list[str]:
         return list(self.text_tables()[0].columns)
@@ -130,14 +148,11 @@ class BaselineDataset:
 
 
 def read_dataset(
-    storage: Storage,
-    source: str | pl.DataFrame | pd.DataFrame,
-    has_header: bool | None,
-    headers: tuple[str, ...] | None,
+    storage: Storage, source: str | pl.DataFrame | pd.DataFrame, layout: DatasetLayout
 ) -> BaselineDataset:
-    """A CSV file or folder (local or S3), or a table; ``headers`` name the columns of a header-less CSV."""
+    """A CSV or JSON Lines file or folder (local or S3), or a table; ``layout`` says how to read files."""
     if isinstance(source, str):
         cached = _ReadOnce(storage)
-        return BaselineDataset(dataset_files(cached, source), cached, has_header, headers)
+        return BaselineDataset(dataset_files(cached, source, layout.format), cached, layout)
     frame = source if isinstance(source, pl.DataFrame) else pl.from_pandas(source)
-    return BaselineDataset((), storage, True, None, frame=frame)
+    return BaselineDataset((), storage, DatasetLayout(has_header=True), frame=frame)

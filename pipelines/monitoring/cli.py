@@ -1,10 +1,10 @@
 """``python -m pipelines.monitoring`` (console script ``fraud-monitor``): the portable monitors' command line.
 
-- ``baseline``: a dataset (CSV, local or S3) -> the monitors' baseline files
+- ``baseline``: a dataset (CSV or JSON Lines, local or S3) -> the monitors' baseline files
   (``pipelines.monitoring.baseline``);
-- ``run``: one endpoint, one window of data capture -> Model Monitor's result files
-  (``settings_resolution`` then ``execution``); exit 0 without violations, 1 with violations or a
-  failed monitor;
+- ``run``: one window of an endpoint's or a batch transform's data capture, or a dataset -> Model
+  Monitor's result files (``settings_resolution`` then ``execution``); exit 0 without violations, 1 with
+  violations or a failed monitor;
 - ``report``: results of one or many executions -> terminal summary and HTML
   (``pipelines.monitoring.report``);
 - ``capture-csv``: a CSV's rows -> data capture files and ground truth (``csv_capture``), to check a dataset
@@ -40,11 +40,13 @@ from pipelines.monitoring.csv_capture import (
     RequestContentType,
     write_csv_capture,
 )
+from pipelines.monitoring.dataset_reader import DatasetFormat, DatasetLayout
 from pipelines.monitoring.engines import EngineKind, EngineSpec
 from pipelines.monitoring.execution import RunInputError, run_execution
 from pipelines.monitoring.explainability.monitor import DEFAULT_BACKGROUND_ROWS
 from pipelines.monitoring.explainers import fraud_model, load_explainer
 from pipelines.monitoring.model_quality import ProblemType
+from pipelines.monitoring.record_source import DatasetColumns
 from pipelines.monitoring.rendering import render_baselines, render_execution
 from pipelines.monitoring.run_settings import (
     DEFAULT_EXPLAIN_MAX_RECORDS,
@@ -101,6 +103,7 @@ _OTHER_FLAGS = {
     Setting.STAGE_EXPORT.value: "--stage-config",
     Setting.WINDOW.value: "--start/--end",
     Setting.BASELINE_FILES.value: "per-file flags",
+    Setting.HEADER.value: "--header/--no-header",
 }
 
 
@@ -139,6 +142,12 @@ def _monitors(text: str | None, problems: list[str]) -> tuple[MonitorType, ...] 
         return None
     chosen = {definition.type for n in names if (definition := MONITORS.named(n)) is not None}
     return tuple(m for m in MONITORS if m in chosen)
+
+
+def _dataset_format(text: str | None, problems: list[str]) -> DatasetFormat | None:
+    if text is None:
+        return None
+    return collect_problems(problems, lambda: DatasetFormat.parse(text, what="--dataset-type"))
 
 
 def _baseline_monitors(text: str | None, problems: list[str]) -> frozenset[MonitorType] | None:
@@ -226,27 +235,51 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _csv_header_flags(parser: argparse.ArgumentParser) -> None:
+def _csv_header_flags(
+    parser: argparse.ArgumentParser,
+    headers_help: str = "Column names for a header-less CSV, comma-separated.",
+) -> None:
     """``--header``/``--no-header`` and ``--headers``: how a CSV's columns are named."""
     parser.add_argument(
         "--header",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="Whether the first row is a header (default: detect).",
+        help="Whether a CSV's first row is a header (default: detect).",
     )
-    parser.add_argument("--headers", help="Column names for a header-less CSV, comma-separated.")
+    parser.add_argument("--headers", help=headers_help)
+
+
+def _dataset_layout_flags(parser: argparse.ArgumentParser) -> None:
+    """How a dataset (CSV or JSON Lines) is read: ``--dataset-type``, the CSV header flags and
+    ``--features-attribute``."""
+    parser.add_argument(
+        "--dataset-type",
+        help="text/csv or application/jsonlines (also csv, jsonl; default: by file suffix, else content).",
+    )
+    _csv_header_flags(
+        parser,
+        "Column names of a header-less CSV; for JSON Lines with --features-attribute, the features' names "
+        "(and the label's, last). Comma-separated.",
+    )
+    parser.add_argument(
+        "--features-attribute",
+        help="JSON Lines: path of each line's list of feature values (Clarify's 'features', e.g. features); "
+        "--label is then the label's path.",
+    )
 
 
 def _baseline_parser(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=_baseline)
-    parser.add_argument("--dataset", required=True, help="CSV file, or folder / S3 prefix of CSV files.")
+    parser.add_argument(
+        "--dataset", required=True, help="CSV or JSON Lines file, or folder / S3 prefix of such files."
+    )
     parser.add_argument("--output", required=True, help="Folder or S3 prefix for the baseline files.")
     parser.add_argument(
         "--monitors",
         help=f"Comma-separated, of {', '.join(MONITORS.cli_names)} "
         "(default: each one whose inputs are given).",
     )
-    _csv_header_flags(parser)
+    _dataset_layout_flags(parser)
     parser.add_argument("--label", help="The label column (never profiled for data quality).")
     parser.add_argument(
         "--exclude",
@@ -303,8 +336,26 @@ def _baseline_parser(parser: argparse.ArgumentParser) -> None:
 
 def _run_parser(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=_run)
-    parser.add_argument("--endpoint", help="Endpoint name (default: the stage export's EndpointName).")
-    parser.add_argument("--capture", required=True, help="Data capture root (DestinationS3Uri), local or S3.")
+    parser.add_argument(
+        "--endpoint",
+        help="Endpoint name (default: the stage export's EndpointName); for a dataset or a transform "
+        "capture, the name its results are filed under (default: from its location).",
+    )
+    parser.add_argument("--capture", help="Endpoint data capture root (DestinationS3Uri), local or S3.")
+    parser.add_argument(
+        "--transform-capture",
+        help="Batch transform data capture root (the transform job's DataCaptureConfig DestinationS3Uri).",
+    )
+    parser.add_argument(
+        "--dataset", help="CSV or JSON Lines file, or folder / S3 prefix of such files: read whole."
+    )
+    _dataset_layout_flags(parser)
+    parser.add_argument("--label", help="--dataset: the label column (labels for model quality and bias).")
+    parser.add_argument("--prediction-column", help="--dataset: the predicted label (or value) column.")
+    parser.add_argument("--probability-column", help="--dataset: the predicted probability column.")
+    parser.add_argument(
+        "--exclude", help="--dataset: columns that are not model inputs (not profiled), comma-separated."
+    )
     parser.add_argument(
         "--variant",
         help="Production variant whose capture is read (default: every variant; naming it lists only the "
@@ -423,12 +474,11 @@ def _capture_csv_parser(parser: argparse.ArgumentParser) -> None:
 _COMMANDS: dict[str, tuple[str, str, tuple[str, ...], Callable[[argparse.ArgumentParser], None]]] = {
     "baseline": (
         "Make the monitors' baseline files from a dataset.",
-        "Profile a dataset (CSV, local or S3) the way SageMaker's baselining jobs do and write each "
-        "monitor's baseline files and drift_check_baselines.json. Data quality is always baselined; model "
-        "quality needs --label and predictions, bias a facet, explainability --model. Warnings name columns "
-        "that are "
-        "probably not features (identifiers, personal data: give them to --exclude), typed String by a few "
-        "bad values, or empty; --strict makes them errors.",
+        "Profile a dataset (CSV or JSON Lines, local or S3) the way SageMaker's baselining jobs do and write "
+        "each monitor's baseline files and drift_check_baselines.json. Data quality is always baselined; "
+        "model quality needs --label and predictions, bias a facet, explainability --model. Warnings name "
+        "columns that are probably not features (identifiers, personal data: give them to --exclude), "
+        "typed String by a few bad values, or empty; --strict makes them errors.",
         (
             "--dataset train.csv --output ./baseline --exclude 'Transaction ID,Customer ID'",
             "--dataset s3://bucket/validation.csv --output s3://bucket/baseline --label 'Is Fraudulent' "
@@ -437,15 +487,17 @@ _COMMANDS: dict[str, tuple[str, str, tuple[str, ...], Callable[[argparse.Argumen
         _baseline_parser,
     ),
     "run": (
-        "Run the monitors on one window of an endpoint's data capture.",
-        "Read one window of an endpoint's data capture (and ground truth), check it against the baselines "
-        "and write Model Monitor's result files and summary.json per monitor. Exit 0: no violations; 1: "
-        "violations or a failed monitor; 2: a problem with the inputs (one error line each).",
+        "Run the monitors on one window of data capture (endpoint or transform) or on a dataset.",
+        "Read one window of an endpoint's data capture (--capture) or a batch transform's "
+        "(--transform-capture), with ground truth, or a whole dataset (--dataset, labels and predictions in "
+        "its columns), check it against the baselines and write Model Monitor's result files and "
+        "summary.json per monitor. Exit 0: no violations; 1: violations or a failed monitor; 2: a problem "
+        "with the inputs (one error line each).",
         (
             "--endpoint my-endpoint --capture ./capture --baseline ./baseline --output ./results "
             "--start 2026-11-29T13:00:00Z --end 2026-11-29T14:00:00Z --monitors data-quality",
-            "--stage-config prod-monitoring-schedule-config-export.json --capture s3://bucket/data-capture "
-            "--ground-truth s3://bucket/ground-truth",
+            "--dataset scored.csv --baseline ./baseline --output ./results --label 'Is Fraudulent' "
+            "--probability-column 'Fraud Probability'",
         ),
         _run_parser,
     ),
@@ -502,6 +554,8 @@ def baseline_options(
         problems.append("--label-values is empty: give the positive label value(s), e.g. 1")
     return BaselineOptions(
         monitors=_baseline_monitors(args.monitors, problems),
+        dataset_format=_dataset_format(args.dataset_type, problems),
+        features_attribute=args.features_attribute,
         has_header=args.header,
         headers=_names(args.headers),
         label=args.label,
@@ -576,8 +630,25 @@ def run_options(args: argparse.Namespace, problems: list[tuple[Setting, str]]) -
     explainer = None
     if args.model is not None or args.explain_endpoint is not None:
         explainer = ExplainerSpec(model=args.model, endpoint=args.explain_endpoint)
+    found = []
+    dataset_format = _dataset_format(args.dataset_type, found)
+    problems += [(Setting.DATASET_TYPE, p) for p in found]
     return RunOptions(
         capture=args.capture,
+        transform_capture=args.transform_capture,
+        dataset=args.dataset,
+        dataset_layout=DatasetLayout(
+            format=dataset_format,
+            has_header=args.header,
+            headers=_names(args.headers),
+            features_attribute=args.features_attribute,
+        ),
+        dataset_columns=DatasetColumns(
+            label=args.label,
+            prediction=args.prediction_column,
+            probability=args.probability_column,
+            exclude=_names(args.exclude) or (),
+        ),
         window=execution_window or last_full_hour(),  # a window that does not parse is reported above
         endpoint=args.endpoint,
         variant=args.variant,
@@ -622,6 +693,8 @@ def run_locations(options: RunOptions, export: StageExport | None) -> list[str |
     """Every location a run may read or write (an S3 one needs a client)."""
     return [
         options.capture,
+        options.transform_capture,
+        options.dataset,
         options.output,
         options.ground_truth,
         options.baseline,
@@ -672,6 +745,18 @@ def run_argv(options: RunOptions, stage_export: str | None = None) -> list[str]:
     add("--stage-config", stage_export)
     add("--endpoint", options.endpoint)
     add("--capture", options.capture)
+    add("--transform-capture", options.transform_capture)
+    add("--dataset", options.dataset)
+    layout, columns = options.dataset_layout, options.dataset_columns
+    add("--dataset-type", layout.format)
+    if layout.has_header is not None:
+        argv.append("--header" if layout.has_header else "--no-header")
+    add("--headers", None if layout.headers is None else ",".join(layout.headers))
+    add("--features-attribute", layout.features_attribute)
+    add("--label", columns.label)
+    add("--prediction-column", columns.prediction)
+    add("--probability-column", columns.probability)
+    add("--exclude", ",".join(columns.exclude) or None)
     add("--output", options.output)
     if options.explainer is not None:
         add("--model", options.explainer.model)

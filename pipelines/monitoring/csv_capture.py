@@ -37,6 +37,7 @@ from pipelines.capture import CapturedPayload, CaptureEncoding, CaptureRecord, c
 from pipelines.ground_truth import GroundTruthRecord, ground_truth_file_key
 from pipelines.jsonio import dumps_line
 from pipelines.monitoring.baseline_dataset import read_dataset
+from pipelines.monitoring.dataset_reader import DatasetFormat, DatasetLayout
 from pipelines.monitoring.tabular import column_problems
 from pipelines.setting_names import SettingsError, setting
 from pipelines.storage import Storage, join_location
@@ -98,7 +99,8 @@ def write_csv_capture(
         raise CsvCaptureError(
             f"{setting('label')} needs {setting('ground_truth')}: where to write the labels"
         )
-    data = read_dataset(storage, dataset, options.has_header, options.headers)
+    layout = DatasetLayout(DatasetFormat.CSV, options.has_header, options.headers)
+    data = read_dataset(storage, dataset, layout)
     columns = data.columns()
     named = [
         (setting("label"), options.label),

@@ -1,17 +1,19 @@
-"""One monitoring execution: an endpoint's data capture for one window, checked by each monitor.
+"""One monitoring execution: one window of records (an endpoint's or a batch transform's data capture, or a
+dataset: ``record_source``), checked by each monitor.
 
 What happens, in order (nothing is computed until everything that can be checked up front was checked):
 
 1. Choose the monitors: the ones asked for (each must have its inputs, or it is a user error), else every
    selected monitor that has its inputs; one without them is ``Skipped``, with the reason.
 2. Read and validate every baseline file (all problems reported at once): each monitor's ``load_baseline``.
-3. Read the data capture (``windows``): each window once, whatever the number of monitors that use it, by
-   the run's engine (``engines``), which merges each monitor's partial results (its ``partials``).
+3. Read the records (``windows``): each window once, whatever the number of monitors that use it, by the
+   run's engine (``engines``), which merges each monitor's partial results (its ``partials``).
 4. Finish each monitor (its ``finish``, on the merged partial) and write its files where Model Monitor
    writes them:
    ``{output}/{endpoint}/{endpoint}-{MonitoringType}/yyyy/mm/dd/hh/`` where the hour is the execution's
    scheduled time, i.e. the end of the execution window (an hourly execution at 14:00 analyses 13:00-14:00
-   and writes to ``.../14/``), plus ``summary.json``.
+   and writes to ``.../14/``), plus ``summary.json``. A dataset has no time: it is read whole, and the
+   window only dates the execution.
 
 The engine knows no monitor by name: it loops over the registry (``pipelines.monitors``) and calls each
 monitor's hooks (``pipelines.monitoring.hooks``).
@@ -37,6 +39,7 @@ from typing import Any
 from pipelines.errors import UserError
 from pipelines.monitoring.baseline_files import BaselineFiles
 from pipelines.monitoring.hooks import BaselineDocuments, MonitorInputs, NoData, hooks_of
+from pipelines.monitoring.record_source import SourceKind
 from pipelines.monitoring.run_settings import Explainer, RunSettings, Setting, baseline_file_setting
 from pipelines.monitoring.summary import (
     COMPLETED,
@@ -108,8 +111,12 @@ def missing_inputs(monitor: MonitorType, settings: RunSettings, explainer: Expla
     needs = []
     if absent:
         needs.append(f"its baseline ({', '.join(absent)}, or {setting(Setting.BASELINE)} DIR holding them)")
-    if definition.needs_ground_truth and settings.ground_truth is None:
-        needs.append(f"ground truth ({setting(Setting.GROUND_TRUTH)}, Model Monitor's GroundTruthInput)")
+    if definition.needs_ground_truth and not settings.has_labels:
+        needs.append(
+            f"labels: the dataset's label column ({setting(Setting.LABEL)})"
+            if settings.source.kind is SourceKind.DATASET
+            else f"ground truth ({setting(Setting.GROUND_TRUTH)}, Model Monitor's GroundTruthInput)"
+        )
     if definition.needs_model and explainer is None:
         needs.append(f"a model to explain ({setting(Setting.MODEL)} or {setting(Setting.EXPLAIN_ENDPOINT)})")
     return f"needs {' and '.join(needs)}" if needs else None

@@ -184,6 +184,20 @@ class MergeReport:
         }
 
 
+def self_labelled_report(records: int, labelled: int) -> MergeReport:
+    """The counts of ``records`` records of which ``labelled`` carry their own label."""
+    return MergeReport(
+        records=records,
+        matched_records=labelled,
+        unmatched_records=records - labelled,
+        ground_truth_labels=labelled,
+        matched_ground_truth=labelled,
+        unmatched_ground_truth=0,
+        superseded_labels=0,
+        unreadable_lines=0,
+    )
+
+
 def merge_ground_truth(records: pl.DataFrame, labels: GroundTruthLabels) -> tuple[pl.DataFrame, MergeReport]:
     """``records`` with a ``__ground_truth`` column (null when unmatched), and the counts of the join."""
     merged, used_keys = attach_ground_truth(records, labels.table())

@@ -108,12 +108,7 @@ class MonitorInputs:
 
     def no_data(self) -> NoData:
         """Model Monitor's "Job inputs had no data", with what was read."""
-        settings, data = self.settings, self.data
-        return NoData(
-            f"{NO_DATA}: no captured records of endpoint {settings.endpoint} in {data.window} under "
-            f"{settings.capture_root} ({data.report.files} capture files in the window's hour folders, "
-            f"{data.report.unreadable_lines} unreadable lines)"
-        )
+        return NoData(f"{NO_DATA}: {self.settings.source.no_records(self.data.window, self.data.report)}")
 
     def require_records(self) -> None:
         """Raise ``NoData`` when the window has no records."""
@@ -125,6 +120,11 @@ class MonitorInputs:
         data, settings = self.data, self.settings
         assert data.merge is not None
         self.require_records()
+        if data.merge.matched_records == 0 and settings.source.labels_in_records:
+            raise NoData(
+                f"{NO_DATA}: none of the {data.report.records} records of {settings.source.location} has "
+                f"a label in its {setting('label')} column"
+            )
         if data.merge.matched_records == 0:
             labels = data.labels.lines_read if data.labels is not None else 0
             hours = ground_truth_window(data.window, settings.window)

@@ -10,6 +10,7 @@ from typing import Any
 
 from pipelines.monitoring.baseline import BaselineSet
 from pipelines.monitoring.execution import ExecutionResult
+from pipelines.monitoring.record_source import SourceKind
 from pipelines.monitoring.report.formatting import readable
 from pipelines.monitors import MONITORS
 from pipelines.setting_names import SettingNamer, show
@@ -33,7 +34,13 @@ def render_baselines(result: BaselineSet, dataset: str, name_setting: SettingNam
 def render_execution(result: ExecutionResult) -> str:
     """Per monitor: status, records, violations (the first few) and where the files went."""
     settings = result.settings
-    lines = [f"Endpoint {settings.endpoint}, window {settings.window}:"]
+    source = settings.source
+    if source.kind is SourceKind.ENDPOINT_CAPTURE:
+        lines = [f"Endpoint {settings.endpoint}, window {settings.window}:"]
+    elif source.kind is SourceKind.DATASET:
+        lines = [f"Dataset {source.location} as {settings.endpoint}, execution {settings.window}:"]
+    else:
+        lines = [f"Transform capture {source.location} as {settings.endpoint}, window {settings.window}:"]
     input_problems: dict[str, None] = {}
     unreadable = 0
     for outcome in result.outcomes:
@@ -59,7 +66,7 @@ def render_execution(result: ExecutionResult) -> str:
     for monitor, reason in settings.disabled.items():
         lines.append(f"  {monitor.value:<20} not run: {reason}")
     if input_problems:
-        lines.append(f"Input problems ({unreadable} unreadable capture lines; see summary.json):")
+        lines.append(f"Input problems ({unreadable} unreadable lines; see summary.json):")
         lines += [f"  {problem}" for problem in list(input_problems)[:MAX_SHOWN_INPUT_PROBLEMS]]
     return "\n".join(lines) + "\n"
 
@@ -69,7 +76,7 @@ def _counts(inputs: Any) -> str:
         return ""
     text = f"{inputs.get('records', 0)} records"
     if "ground_truth_matched" in inputs:
-        text += f" ({inputs['ground_truth_matched']} with ground truth)"
+        text += f" ({inputs['ground_truth_matched']} labelled)"
     if "records_explained" in inputs:
         text += f" ({inputs['records_explained']} explained)"
     return text

@@ -18,8 +18,9 @@ from transaction_scoring.contract import TRANSACTION_ID
 
 from pipelines.monitoring.baseline_files import BaselineFiles
 from pipelines.monitoring.bias.drift import DisparateImpactRule
-from pipelines.monitoring.capture_reader import ResponseFields
+from pipelines.monitoring.dataset_reader import DatasetLayout
 from pipelines.monitoring.engines import EngineSpec
+from pipelines.monitoring.record_source import DatasetColumns, RecordSource
 from pipelines.monitors import MONITORS, BaselineFile, MonitorDefinition, MonitorType
 from pipelines.timewindow import TimeWindow
 
@@ -39,6 +40,16 @@ class Setting(StrEnum):
     MONITORS = "monitors"
     OUTPUT = "output"
     CAPTURE = "capture"
+    TRANSFORM_CAPTURE = "transform_capture"
+    DATASET = "dataset"
+    DATASET_TYPE = "dataset_type"
+    HEADER = "header"
+    HEADERS = "headers"
+    FEATURES_ATTRIBUTE = "features_attribute"
+    LABEL = "label"
+    PREDICTION_COLUMN = "prediction_column"
+    PROBABILITY_COLUMN = "probability_column"
+    EXCLUDE = "exclude"
     STAGE_EXPORT = "stage_export"
     BASELINE = "baseline"
     BASELINE_FILES = "baseline_files"  # the files given one by one (``baseline_file_setting``)
@@ -90,10 +101,18 @@ class Explainer:
 
 @dataclass(frozen=True, slots=True)
 class RunOptions:
-    """What a caller asks of one run; None means "not given" (a stage export or a default decides)."""
+    """What a caller asks of one run; None means "not given" (a stage export or a default decides).
 
-    capture: str  # the data capture root (DestinationS3Uri), local or S3
+    The records come from one of ``capture`` (an endpoint's), ``transform_capture`` (a batch transform
+    job's) or ``dataset``; ``dataset_layout`` and ``dataset_columns`` say how to read a dataset.
+    """
+
     window: TimeWindow  # the execution window; its end is the scheduled time
+    capture: str | None = None  # an endpoint's data capture root (DestinationS3Uri), local or S3
+    transform_capture: str | None = None  # a transform job's DataCaptureConfig.DestinationS3Uri
+    dataset: str | None = None  # a CSV or JSON Lines file, folder or S3 prefix
+    dataset_layout: DatasetLayout = field(default_factory=DatasetLayout)
+    dataset_columns: DatasetColumns = field(default_factory=DatasetColumns)
     endpoint: str | None = None
     variant: str | None = None
     output: str | None = None  # the output root of every monitor
@@ -116,10 +135,14 @@ class RunOptions:
 
 @dataclass(frozen=True, slots=True)
 class RunSettings:
-    """Everything one execution needs (``RunOptions`` and a stage export's values, resolved)."""
+    """Everything one execution needs (``RunOptions`` and a stage export's values, resolved).
+
+    ``endpoint`` names the results (``{output}/{endpoint}/{endpoint}-{Type}/``): the endpoint's name, or for
+    a dataset or a transform capture the name given, else one made from its location.
+    """
 
     endpoint: str
-    capture_root: str
+    source: RecordSource  # where the records come from
     outputs: Mapping[MonitorType, str]  # output root of each monitor (Model Monitor's MonitoringOutputS3Uri)
     window: TimeWindow  # the execution window; its end is the scheduled time
     monitors: tuple[MonitorType, ...] = field(default_factory=lambda: tuple(MONITORS))
@@ -130,10 +153,7 @@ class RunSettings:
     end_offset: timedelta | None = None
     problem_type: ProblemType | None = None  # None: the model-quality constraints' problem type
     probability_threshold: float | None = None  # None: the bias config's, else the contract's 50 (percent)
-    response_fields: ResponseFields = field(default_factory=ResponseFields)
     record_id_field: str = TRANSACTION_ID
-    # With a variant only the window's hour folders are listed; without, the endpoint's whole capture prefix.
-    variant: str | None = None
     explain_max_records: int | None = DEFAULT_EXPLAIN_MAX_RECORDS
     bias_tolerance: float = 0.0
     bias_di_rule: DisparateImpactRule = DisparateImpactRule.DISTANCE_FROM_ZERO
@@ -144,3 +164,8 @@ class RunSettings:
     @property
     def scheduled_time(self) -> datetime:
         return self.window.end
+
+    @property
+    def has_labels(self) -> bool:
+        """Labels for model quality and bias: in the records (a dataset's label column) or ground truth."""
+        return self.source.labels_in_records or self.ground_truth is not None

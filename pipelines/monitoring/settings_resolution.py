@@ -5,9 +5,12 @@ files, then the stage export's value, then the default. Baseline files are taken
 (per-file options, the ``baseline`` folder or DriftCheckBaselines document, the export's parameters).
 Without ``monitors``, the export's enabled monitors run (the others are ``disabled``, with the reason).
 
+Where the records come from (an endpoint's capture, a transform's, or a dataset) and the name the results are
+filed under: ``source_settings``.
+
 No flag is named here: problems name settings (``pipelines.setting_names``), which the command line shows
 as its flags. Every problem is reported at once, in the order of ``SETTINGS_ORDER``. The only I/O is reading
-the ``baseline`` location through ``storage`` (and checking that a local capture folder exists).
+the ``baseline`` location through ``storage`` (and checking that a local capture folder or dataset exists).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pipelines.monitoring.run_settings import (
     RunSettings,
     Setting,
 )
+from pipelines.monitoring.source_settings import record_source, results_name, source_problems
 from pipelines.monitors import MONITORS, MonitorType
 from pipelines.s3uri import is_s3_uri
 from pipelines.setting_names import SettingsError, first_setting, setting
@@ -78,21 +82,23 @@ def resolve_run_settings(
     if problems:
         raise SettingsError(sorted(problems, key=_rank))
     assert endpoint is not None
+    source = record_source(options, export, endpoint, fields)
+    labelled_by_dataset = options.dataset is not None  # the export's ground truth is for captured records
     settings = RunSettings(
         endpoint=endpoint,
-        capture_root=options.capture,
+        source=source,
         outputs=outputs,
         window=options.window,
         monitors=monitors,
         explicit=options.monitors is not None,
         baselines=baselines,
-        ground_truth=options.ground_truth or (export.ground_truth if export else None),
-        start_offset=start_offset,
-        end_offset=end_offset,
+        ground_truth=None
+        if labelled_by_dataset
+        else options.ground_truth or (export.ground_truth if export else None),
+        start_offset=None if labelled_by_dataset else start_offset,
+        end_offset=None if labelled_by_dataset else end_offset,
         problem_type=problem_type,
         probability_threshold=threshold,
-        response_fields=fields,
-        variant=options.variant,
         explain_max_records=options.explain_max_records,
         bias_tolerance=options.bias_tolerance,
         bias_di_rule=options.bias_di_rule,
@@ -113,11 +119,7 @@ _rank = settings_rank
 
 def option_problems(options: RunOptions, export: StageExport | None) -> list[str]:
     """Options that cannot be used, or not together (one line each)."""
-    problems = []
-    if not is_s3_uri(options.capture) and not Path(options.capture).is_dir():
-        problems.append(
-            f"{setting(Setting.CAPTURE)} {options.capture}: no such folder (expected the data capture root)"
-        )
+    problems = source_problems(options)
     if options.baseline is not None and export is not None:
         problems.append(
             f"give {setting(Setting.BASELINE)} or {setting(Setting.STAGE_EXPORT)}, not both "
@@ -142,13 +144,19 @@ def option_problems(options: RunOptions, export: StageExport | None) -> list[str
 
 
 def _endpoint(options: RunOptions, export: StageExport | None, problems: list[str]) -> str | None:
-    endpoint = options.endpoint or (export.endpoint if export else None)
+    endpoint = results_name(options, export)
     if endpoint is None:
         problems.append(
             f"{setting(Setting.ENDPOINT)} is required "
             f"(or a {setting(Setting.STAGE_EXPORT)} with an EndpointName)"
         )
-    elif export is not None and export.endpoint and options.endpoint and export.endpoint != options.endpoint:
+    elif (
+        options.capture is not None
+        and export is not None
+        and export.endpoint
+        and options.endpoint
+        and export.endpoint != options.endpoint
+    ):
         problems.append(
             f"{setting(Setting.ENDPOINT)} {options.endpoint!r} differs from {export.where}'s EndpointName "
             f"{export.endpoint!r}"

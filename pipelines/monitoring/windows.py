@@ -1,8 +1,10 @@
-"""Reading a run's windows of data capture: each window once, for every monitor that uses it.
+"""Reading a run's windows of records: each window once, for every monitor that uses it.
 
-Monitors without ground truth read the execution window; monitors with ground truth read the window moved
-by ``StartTimeOffset``/``EndTimeOffset``, merged with the labels collected up to the scheduled time
-(``ground_truth_merge``). When the two windows are the same, it is read once for all. A window is read by
+The records come from the run's source (``record_source``: an endpoint's or a transform's data capture, or
+a dataset). Monitors without ground truth read the execution window; monitors with ground truth read the
+window moved by ``StartTimeOffset``/``EndTimeOffset``, merged with the labels collected up to the scheduled
+time (``ground_truth_merge``), or, for a dataset, labelled by its own label column. When the two windows
+are the same, it is read once for all. A window is read by
 the run's engine (``engines``: this machine's cores, or Spark), which hands every batch of records to each
 monitor's partial result (``MonitorHooks.partials``) and merges the partials of its slices; each monitor then
 finishes its merged partial (``execution``).
@@ -13,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pipelines.monitoring.capture_reader import capture_files
 from pipelines.monitoring.engines import (
     EngineKind,
     GroundTruthSource,
@@ -29,6 +30,7 @@ from pipelines.monitoring.ground_truth_merge import (
     ground_truth_window,
     matched_report,
     read_ground_truth,
+    self_labelled_report,
 )
 from pipelines.monitoring.hooks import WindowData
 from pipelines.monitoring.partial_results import Partials
@@ -69,11 +71,13 @@ def _read_window(
     *,
     labelled: bool,
 ) -> WindowData:
-    files = capture_files(storage, settings.capture_root, settings.endpoint, window, settings.variant)
+    source = settings.source
+    parts = source.parts(storage, window)
     on_spark = settings.engine.kind is EngineKind.SPARK
     labels: GroundTruthLabels | None = None
     ground_truth: GroundTruthSource | None = None
-    if labelled:
+    in_records = labelled and source.labels_in_records
+    if labelled and not in_records:
         assert settings.ground_truth is not None
         hours = ground_truth_window(window, settings.window)
         if on_spark:
@@ -81,14 +85,16 @@ def _read_window(
         else:
             labels = read_ground_truth(storage, settings.ground_truth, hours)
     job = WindowJob(
-        files=tuple(files),
+        source=source,
+        parts=parts,
         partials={m.value: spec for m, spec in partials.items()},
-        response_fields=settings.response_fields,
-        record_id_field=settings.record_id_field,
         labels=None if labels is None else labels_bytes(labels.table()),
-        s3_region=_region(storage, [settings.capture_root]),
+        s3_region=_region(storage, [source.location]),
     )
     result = compute_window(storage, job, settings.engine, ground_truth)
+    if in_records:
+        merge = self_labelled_report(result.report.records, result.matched)
+        return WindowData(window, result.report, result.partials, None, merge)
     return _window_data(window, result, labels if labels is not None else result.labels, labelled)
 
 

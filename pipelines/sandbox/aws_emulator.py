@@ -3,16 +3,26 @@
 Everything that talks to AWS in the sandbox and in the tests is pointed here through
 ``AWS_ENDPOINT_URL`` (boto3 and the AWS CLI both honour it), and the user's own credentials, profiles and
 config files are hidden so that nothing can reach a real account by accident.
+
+Two extensions for what moto does not do on its own (the Processing backend, ``processing_backend``):
+``observe`` hands each JSON-protocol request moto answered to a callback, before the answer is sent (how the
+stand-in for SageMaker Processing sees a CreateProcessingJob exactly as it was sent), and
+``execute_state_machines`` turns on moto's Step Functions interpreter, which calls the other services back
+through ``MOTO_PORT`` (set in ``environment``).
 """
 
 from __future__ import annotations
 
+import gzip
+import io
+import json
 import logging
 import os
-from collections.abc import Iterator, Mapping
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     # Imported when a server starts: moto takes ~1.5 s and ~45 MB to import, and the modules that only need
@@ -96,8 +106,47 @@ class AwsEmulator:
         return f"http://{self.host}:{self.port}"
 
     def environment(self) -> dict[str, str]:
-        """Variables pointing boto3 and the AWS CLI at this emulator with fake credentials."""
-        return isolated_environment(self.endpoint_url, self.region)
+        """Variables pointing boto3 and the AWS CLI at this emulator with fake credentials.
+
+        ``MOTO_PORT`` is where moto's Step Functions interpreter sends the calls of a state machine's tasks.
+        S3 is addressed as ``localhost``: ``aws cloudformation package`` writes a nested stack's
+        ``TemplateURL`` with the S3 endpoint's host, and moto finds the template of such a URL only when that
+        host is ``localhost`` (moto/cloudformation/utils.py, ``get_stack_from_s3_url``).
+        """
+        return {
+            **isolated_environment(self.endpoint_url, self.region),
+            "AWS_ENDPOINT_URL_S3": f"http://localhost:{self.port}",
+            "MOTO_PORT": str(self.port),
+        }
+
+    def observe(self, callback: RequestObserver) -> None:
+        """Call ``callback(target, request, status)`` for every JSON-protocol request (``X-Amz-Target``, e.g.
+        ``SageMaker.CreateProcessingJob``) once moto has answered it, before the answer is sent back."""
+        server = self.server._server  # werkzeug's server calls its ``app`` attribute for every request
+        assert server is not None
+        if not isinstance(server.app, _ObservedApp):
+            server.app = _ObservedApp(server.app)
+        server.app.observers.append(callback)
+
+    def stop_observing(self, callback: RequestObserver) -> None:
+        server = self.server._server
+        if server is not None and isinstance(server.app, _ObservedApp) and callback in server.app.observers:
+            server.app.observers.remove(callback)
+
+    def execute_state_machines(self, enabled: bool = True) -> None:
+        """Turn moto's Step Functions interpreter on (off: state machines are stored, never run).
+
+        While it is on, Step Functions calls go to a second backend that CloudFormation does not create state
+        machines in (``processing_backend.activate_state_machine`` copies one over).
+        """
+        self._post("/moto-api/config", {"stepfunctions": {"execute_state_machine": enabled}})
+
+    def _post(self, path: str, document: Any) -> None:
+        request = urllib.request.Request(
+            f"{self.endpoint_url}{path}", data=json.dumps(document).encode(), method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
 
     @contextmanager
     def activated(self) -> Iterator[AwsEmulator]:
@@ -107,8 +156,6 @@ class AwsEmulator:
 
     def reset(self) -> None:
         """Forget every resource (moto's reset API), e.g. between tests sharing one server."""
-        import urllib.request
-
         request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
@@ -121,3 +168,44 @@ class AwsEmulator:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+RequestObserver = Callable[[str, dict[str, Any], int], None]
+
+
+class _ObservedApp:
+    """A WSGI wrapper around moto's application that shows each JSON-protocol request to the observers."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.observers: list[RequestObserver] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if not target or not self.observers:
+            return self.app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        status: list[int] = []
+
+        def recording_start_response(status_line: str, headers: Any, *args: Any) -> Any:
+            status.append(int(status_line.split()[0]))
+            return start_response(status_line, headers, *args)
+
+        answer = b"".join(self.app(environ, recording_start_response))
+        request = _json_body(body, environ.get("HTTP_CONTENT_ENCODING", ""))
+        for observer in self.observers:
+            observer(target, request, status[0] if status else 0)
+        return [answer]
+
+
+def _json_body(body: bytes, encoding: str) -> dict[str, Any]:
+    """A JSON-protocol request's body; botocore gzips some (CloudWatch's PutMetricData). Not JSON: {}."""
+    if "gzip" in encoding:
+        body = gzip.decompress(body)
+    try:
+        document = json.loads(body or b"{}")
+    except ValueError:  # not JSON (or not UTF-8): nothing an observer looks for
+        return {}
+    return document if isinstance(document, dict) else {}

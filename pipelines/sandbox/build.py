@@ -3,7 +3,15 @@
 The build phase's commands are read from ``buildspec.yml`` and run one by one with bash (the buildspec's
 shell) in a build folder holding the files CodeBuild checks out, with the variables CodeBuild would provide
 and every AWS call going to the emulator (``AWS_ENDPOINT_URL``). Each stage's stack is then deployed with the
-documented ``aws cloudformation deploy`` command (docs/deploy.md; ``pipelines.deploy.export.deploy_command``).
+documented ``aws cloudformation deploy`` command (docs/deploy.md; ``pipelines.deploy.export.deploy_command``),
+with ``--capabilities CAPABILITY_IAM`` for a stage on the Processing backend (its stack creates roles).
+
+The pre_build phase is not run: its wheelhouse is downloaded from PyPI (hundreds of MB, and the sandbox works
+offline); its stand-in is a wheelhouse of the pins alone, which is all the sandbox's jobs need (this
+interpreter already has the pinned versions; ``pipelines.container.bootstrap`` installs what is missing).
+The stage configs are the shipped ones but for ``SANDBOX_STAGE_SETTINGS``: staging on the ModelMonitor
+backend and prod on Processing, so the demo deploys both backends side by side, and prod's state machine
+asking every second whether its job has ended instead of every minute.
 
 moto's CloudFormation creates the resource types it implements (the alert path's KMS key, SNS topic and
 EventBridge rule) and skips the rest, the SageMaker monitoring job definitions and schedules among them: the
@@ -13,6 +21,7 @@ template's conditions.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -24,8 +33,11 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from pipelines.container import wheelhouse
+from pipelines.deploy.backends import BACKEND_PARAMETER, MonitoringBackend
 from pipelines.deploy.export import deploy_command, stack_name
 from pipelines.errors import UserError
+from pipelines.jsonio import dumps_pretty
 from pipelines.monitors import ENABLED, MONITORS
 
 if TYPE_CHECKING:
@@ -40,6 +52,16 @@ BUILD_FILES = (
     "staging-monitoring-schedule-config.json",
     "prod-monitoring-schedule-config.json",
 )
+# Checked out too: the package the build installs, which holds the nested Processing template
+# (pipelines/processing/processing-backend.yml). A folder with that template alone would shadow the
+# installed package as an empty namespace package when the script runs from the build folder.
+BUILD_TREES = ("pipelines",)
+WHEELHOUSE = "wheelhouse"  # pre_build's output folder (buildspec.yml)
+# What the sandbox changes in the shipped stage configs (see the module docstring).
+SANDBOX_STAGE_SETTINGS: Mapping[str, Mapping[str, str]] = {
+    "staging": {BACKEND_PARAMETER: MonitoringBackend.MODEL_MONITOR.value},
+    "prod": {BACKEND_PARAMETER: MonitoringBackend.PROCESSING.value, "ProcessingJobPollSeconds": "1"},
+}
 
 
 class BuildFailed(UserError):
@@ -77,8 +99,6 @@ class BuildResult:
         return self.folder / self.variables[f"EXPORT_TEMPLATE_{stage.upper()}_CONFIG"]
 
     def parameters(self, stage: str) -> dict[str, str]:
-        import json
-
         return dict(json.loads(self.export_file(stage).read_text())["Parameters"])
 
 
@@ -92,9 +112,21 @@ class StackSummary:
 
 
 def prepare_build_folder(folder: Path, repo_root: Path = REPO_ROOT) -> Path:
+    """What CodeBuild checks out, with ``SANDBOX_STAGE_SETTINGS`` applied, and the wheelhouse pre_build would
+    have built (its pins alone: module docstring)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in BUILD_FILES:
         shutil.copy(repo_root / name, folder / name)
+    for tree in BUILD_TREES:
+        shutil.copytree(
+            repo_root / tree, folder / tree, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True
+        )
+    for stage, settings in SANDBOX_STAGE_SETTINGS.items():
+        config = folder / f"{stage}-monitoring-schedule-config.json"
+        document = json.loads(config.read_text())
+        document["Parameters"].update(settings)
+        config.write_bytes(dumps_pretty(document))
+    wheelhouse.build(folder / WHEELHOUSE, repo_root / wheelhouse.JOB_REQUIREMENTS, with_wheels=False)
     return folder
 
 
@@ -143,8 +175,12 @@ def deploy_stage(
 ) -> StackSummary:
     """Deploy one stage's exported parameters with the documented command; read back the stack."""
     buildspec = yaml.safe_load((build.folder / "buildspec.yml").read_text())
+    processing = build.parameters(stage).get(BACKEND_PARAMETER) == MonitoringBackend.PROCESSING
     command = deploy_command(
-        inputs.project_name, stage, build.variables[f"EXPORT_TEMPLATE_{stage.upper()}_CONFIG"]
+        inputs.project_name,
+        stage,
+        build.variables[f"EXPORT_TEMPLATE_{stage.upper()}_CONFIG"],
+        creates_roles=processing,
     )
     _bash(command, build.folder, build_environment(buildspec, inputs), build.log)
     return describe_stack(cloudformation, stack_name(inputs.project_name, stage), stage)

@@ -18,6 +18,7 @@ from typing import Any
 
 from transaction_scoring import contract
 
+from pipelines.container import wheelhouse
 from pipelines.deploy.flow import DeployOptions, StageRequest
 from pipelines.deploy.image_uris import MonitorImages
 from pipelines.sandbox.aws_emulator import ACCOUNT_ID
@@ -213,7 +214,15 @@ PROD_CONFIG = REPO_ROOT / "prod-monitoring-schedule-config.json"
 IMAGES = MonitorImages(
     model_monitor="156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer",
     clarify="205585389593.dkr.ecr.us-east-1.amazonaws.com/sagemaker-clarify-processing:1.0",
+    processing="683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.4-2-py312-cpu-py3",
 )
+JOB_REQUIREMENTS = REPO_ROOT / "requirements-job.txt"
+
+
+def requirements_only_wheelhouse(folder: Path) -> Path:
+    """A wheelhouse of requirements.txt and wheelhouse.json only (the flow uploads whatever it lists)."""
+    wheelhouse.build(folder, JOB_REQUIREMENTS, with_wheels=False)
+    return folder
 
 
 def edit_config(path: Path, **changes: Any) -> None:
@@ -238,6 +247,7 @@ def make_options(configs: dict[str, Path], tmp_path: Path, **overrides: Any) -> 
             StageRequest(str(configs["prod"]), str(tmp_path / "out" / "prod-export.json")),
         ),
         "template_file": str(TEMPLATE),
+        "processing_wheelhouse": str(requirements_only_wheelhouse(tmp_path / "wheelhouse")),
     }
     values.update(overrides)
     return DeployOptions(**values)

@@ -1,10 +1,13 @@
 """buildspec.yml's build phase, run as written against moto's server, then the documented deploy command.
 
 The commands are taken from buildspec.yml and run one by one with bash (CodeBuild's shell here), with
-AWS_ENDPOINT_URL pointing every AWS call at the emulator. moto's CloudFormation skips resource types it
-does not implement (the SageMaker monitoring resources, SNS topic policy and subscription), so the deploy
-check covers the stack, its parameters and the alert path's topic, key and rule; the SageMaker resources'
-properties are checked by rendering in test_deploy_template.py.
+AWS_ENDPOINT_URL pointing every AWS call at the emulator. The pre_build phase (lint of the nested template,
+the wheelhouse downloaded from PyPI) is not run: its stand-in is a wheelhouse of the pins alone.
+moto's CloudFormation skips resource types it does not implement (the SageMaker monitoring resources,
+Scheduler schedules, CloudWatch alarms, SNS topic policy and subscription), so the deploy checks cover each
+stack, its parameters and what moto creates: staging on the ModelMonitor backend (as the sandbox deploys it:
+its alert rule) and prod on the shipped Processing backend (the nested stack's state machine, roles, queue);
+the other resources' properties are checked by rendering (test_deploy_template.py, tests/processing).
 """
 
 from __future__ import annotations
@@ -19,7 +22,16 @@ from pathlib import Path
 import boto3
 import pytest
 import yaml
-from registry_world import OUTPUT_BUCKET, PROJECT, PROJECT_ID, REPO_ROOT, ROLE, standard_world
+from registry_world import (
+    OUTPUT_BUCKET,
+    PROJECT,
+    PROJECT_ID,
+    REPO_ROOT,
+    ROLE,
+    edit_config,
+    requirements_only_wheelhouse,
+    standard_world,
+)
 
 from pipelines.deploy.export import deploy_command, stack_name
 
@@ -43,6 +55,13 @@ def build_folder(tmp_path: Path) -> Path:
     """The files the build reads, in a scratch folder (the build writes its artifacts next to them)."""
     for name in FILES:
         shutil.copy(REPO_ROOT / name, tmp_path / name)
+    # the package the build installs (it holds the nested Processing template), as CodeBuild checks it out
+    shutil.copytree(
+        REPO_ROOT / "pipelines", tmp_path / "pipelines", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    # pre_build's wheelhouse (downloaded from PyPI in CodeBuild): the pins alone here
+    requirements_only_wheelhouse(tmp_path / "wheelhouse")
+    edit_config(tmp_path / "staging-monitoring-schedule-config.json", MonitoringBackend="ModelMonitor")
     return tmp_path
 
 
@@ -99,6 +118,34 @@ def test_the_build_phase_runs_as_written_and_its_output_deploys(aws_emulator, bu
     packaged = build_folder / buildspec["env"]["variables"]["EXPORT_TEMPLATE_NAME"]
     assert "AWS::SageMaker::MonitoringSchedule" in packaged.read_text()
     assert world.packages  # the world the build read from
+
+    command = deploy_command(
+        PROJECT, "prod", "prod-monitoring-schedule-config-export.json", creates_roles=True
+    )
+    result = bash(command, build_folder, env)
+    assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
+    prod = cloudformation.list_stack_resources(StackName=stack_name(PROJECT, "prod"))[
+        "StackResourceSummaries"
+    ]
+    created = {r["LogicalResourceId"]: r["ResourceType"] for r in prod if r.get("LogicalResourceId")}
+    assert created == {
+        "AlertTopicKey": "AWS::KMS::Key",
+        "AlertTopic": "AWS::SNS::Topic",
+        "ProcessingBackend": "AWS::CloudFormation::Stack",
+    }
+    (nested,) = [r["PhysicalResourceId"] for r in prod if r.get("LogicalResourceId") == "ProcessingBackend"]
+    backend = cloudformation.list_stack_resources(StackName=nested)["StackResourceSummaries"]
+    assert {r["ResourceType"] for r in backend if r.get("LogicalResourceId")} == {
+        "AWS::IAM::Role", "AWS::Logs::LogGroup", "AWS::StepFunctions::StateMachine", "AWS::SQS::Queue",
+    }  # fmt: skip
+
+
+def test_docs_deploy_shows_the_command_of_a_stage_on_the_processing_backend() -> None:
+    commands = shell_commands((REPO_ROOT / "docs/deploy.md").read_text())
+    processing = deploy_command(
+        PROJECT, "prod", "prod-monitoring-schedule-config-export.json", creates_roles=True
+    )
+    assert processing in commands
 
 
 # Where the build phase by hand and the deploy command are documented (docs/deploy.md; the README's recipe).

@@ -17,6 +17,7 @@ from registry_world import (
     STAGING_CONFIG,
     TEMPLATE,
     edit_config,
+    requirements_only_wheelhouse,
 )
 
 from pipelines.cli import run
@@ -35,6 +36,11 @@ def argv(*extra: str, staging: Path = STAGING_CONFIG, prod: Path = PROD_CONFIG) 
         "--region", "us-east-1",
         *extra,
     ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def wheelhouse(tmp_path_factory) -> str:
+    return str(requirements_only_wheelhouse(tmp_path_factory.mktemp("wheelhouse")))
 
 
 def test_the_seed_defaults_are_kept() -> None:
@@ -59,14 +65,15 @@ def test_dry_run_exports_nothing_unless_an_export_flag_is_given() -> None:
     assert [s.export_path for s in options.stages] == [None, "p.json"]
 
 
-def test_dry_run_prints_the_plan_and_writes_nothing(world, tmp_path, monkeypatch, capsys) -> None:
+def test_dry_run_prints_the_plan_and_writes_nothing(world, wheelhouse, tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
     before = world.object_keys()
-    assert main(argv("--dry-run")) == 0
+    assert main(argv("--dry-run", "--processing-wheelhouse", wheelhouse)) == 0
     out = capsys.readouterr().out
     assert "Monitoring deployment plan (dry run: nothing is written)" in out
     assert f"package   {world.packages['v1']}  [deployed on the endpoint, Approved]" in out
     assert "    ModelBias            on   baseline from DriftCheckBaselines" in out
+    assert "  backend   Processing  (from the stage config)" in out
     assert (
         "ModelMonitorImageUri = 156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer"
         in out
@@ -75,9 +82,11 @@ def test_dry_run_prints_the_plan_and_writes_nothing(world, tmp_path, monkeypatch
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_real_run_writes_the_default_exports_in_the_working_folder(world, tmp_path, monkeypatch) -> None:
+def test_a_real_run_writes_the_default_exports_in_the_working_folder(
+    world, wheelhouse, tmp_path, monkeypatch
+) -> None:
     monkeypatch.chdir(tmp_path)
-    assert main(argv()) == 0
+    assert main(argv("--processing-wheelhouse", wheelhouse)) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         f"{stage}-monitoring-schedule-config-export{suffix}"
         for stage in ("staging", "prod")
@@ -86,7 +95,12 @@ def test_a_real_run_writes_the_default_exports_in_the_working_folder(world, tmp_
 
 
 def test_user_errors_print_one_line_each_and_exit_2(aws, configs, capsys) -> None:
-    edit_config(configs["prod"], EnableModelBiasMonitor="si", ModelQualityMaxRuntimeInSeconds="7200")
+    edit_config(
+        configs["prod"],
+        MonitoringBackend="ModelMonitor",
+        EnableModelBiasMonitor="si",
+        ModelQualityMaxRuntimeInSeconds="7200",
+    )
     code = run(main, argv(staging=configs["staging"], prod=configs["prod"]))
     err = capsys.readouterr().err.splitlines()
     assert code == 2
@@ -120,5 +134,5 @@ def test_the_script_reports_a_bad_config_without_a_traceback(configs) -> None:
     assert result.stderr.strip() == (
         f"error: {configs['staging']}: DataQualityScheduleExpression: 'cron(0 * * * ? *)' is not a "
         "monitoring schedule: expected cron(0 * ? * * *) (hourly), cron(0 H ? * * *) (daily at hour H) or "
-        "cron(0 H/N ? * * *) (every N hours)"
+        "cron(0 H/N ? * * *) (every N hours) (the Processing backend allows a minute 0-59 instead of 0)"
     )

@@ -206,8 +206,9 @@ def test_a_rerun_with_the_same_inputs_writes_no_new_object(aws, world, configs, 
     assert [w for w in second.written if w.startswith("s3://")] == []
     assert [p.parameters for p in first.plans] == [p.parameters for p in second.plans]
     # 3 per stage + the shared script, less the bias config both versions reduce to the same content (one
-    # content-addressed file in the outputs bucket)
-    assert len([w for w in first.written if w.startswith("s3://")]) == 6
+    # content-addressed file in the outputs bucket); the Processing backend adds each stage's export on S3
+    # and the shared code bundle and wheelhouse
+    assert len([w for w in first.written if w.startswith("s3://")]) == 6 + 2 + 2
 
 
 def test_an_invalid_config_stops_before_any_aws_call(aws, configs, tmp_path) -> None:

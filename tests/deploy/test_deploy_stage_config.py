@@ -90,6 +90,7 @@ def test_a_config_without_stage_name_is_refused(tmp_path: Path) -> None:
 def test_every_problem_of_a_config_names_the_file_key_value_and_what_is_allowed(configs) -> None:
     edit_config(
         configs["staging"],
+        MonitoringBackend="ModelMonitor",
         EnableDataQualityMonitor="Yes",
         ModelQualityScheduleExpression="cron(30 * ? * * *)",
         ModelBiasMaxRuntimeInSeconds="3600",

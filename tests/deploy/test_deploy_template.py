@@ -49,7 +49,9 @@ def exports(moto_account, tmp_path_factory) -> dict[str, dict[str, str]]:
 
 
 def render(parameters: dict[str, str]) -> dict:
-    return Template.from_yaml(TEMPLATE).render(parameters)
+    """The stage's resources on the ModelMonitor backend (the shipped configs choose Processing, whose
+    resources test_deploy_template_processing.py checks)."""
+    return Template.from_yaml(TEMPLATE).render({**parameters, "MonitoringBackend": "ModelMonitor"})
 
 
 @pytest.mark.parametrize("stage", ["staging", "prod"])
@@ -100,9 +102,22 @@ def test_ground_truth_monitors_get_the_delay_window_and_the_threshold_in_percent
 def test_every_job_encrypts_inter_container_traffic(exports) -> None:
     resources = render(exports["staging"])["Resources"]
     for job, _ in MONITOR_RESOURCES.values():
-        assert resources[job]["Properties"]["NetworkConfig"] == {
-            "EnableInterContainerTrafficEncryption": "true"
-        }
+        assert (
+            resources[job]["Properties"]["NetworkConfig"]["EnableInterContainerTrafficEncryption"] == "true"
+        )
+
+
+def test_model_monitors_jobs_are_network_isolated_and_clarifys_are_not(exports) -> None:
+    """Model Monitor's analyzer gets its inputs and outputs from SageMaker; Clarify calls the model
+    (issue 13)."""
+    resources = render(exports["staging"])["Resources"]
+    isolation = {
+        monitor: resources[job]["Properties"]["NetworkConfig"]["EnableNetworkIsolation"]
+        for monitor, (job, _) in MONITOR_RESOURCES.items()
+    }
+    assert isolation == {
+        "DataQuality": True, "ModelQuality": True, "ModelBias": False, "ModelExplainability": False,
+    }  # fmt: skip
 
 
 def test_kms_is_used_only_when_a_key_is_given(exports) -> None:

@@ -12,8 +12,11 @@ from paths import REPO_ROOT
 from transaction_scoring import settings
 
 from pipelines import labels
+from pipelines.container import wheelhouse
 from pipelines.deploy import cli as deploy_cli
 from pipelines.monitoring import cli as monitoring_cli
+from pipelines.processing import __main__ as processing_cli
+from pipelines.processing import job as processing_job
 from pipelines.sandbox import demo
 
 CODE_SPAN = re.compile(r"`([^`]+)`")
@@ -22,6 +25,7 @@ REQUIREMENT_FILES = (
     "requirements-bench.in",
     "requirements-checkov.in",
     "requirements-spark.in",
+    "requirements-job.in",
 )
 
 
@@ -76,6 +80,10 @@ COMMANDS = {
     "get_baselines_and_configs.py": (deploy_cli.build_parser, None, "docs/deploy.md"),
     "python -m pipelines.sandbox demo": (demo.parser, None, "docs/sandbox.md"),
     "python -m pipelines.labels": (labels.parser, None, "docs/monitors/index.md"),
+    "python -m pipelines.processing run-now": (processing_cli.build_parser, "run-now", "docs/backends.md"),
+    "python -m pipelines.processing backfill": (processing_cli.build_parser, "backfill", "docs/backends.md"),
+    "python -m pipelines.processing.job": (processing_job.build_job_parser, None, "docs/backends.md"),
+    "python -m pipelines.container.wheelhouse": (wheelhouse.build_parser, None, "docs/backends.md"),
 }
 
 

@@ -52,11 +52,16 @@ def scoring_world(
         "RETRY_BASE_DELAY_MS": "1",
         "RETRY_MAX_DELAY_MS": "5",
         "MAX_CONCURRENCY": "8",
+        # The local endpoint answers in milliseconds; a short timeout keeps the deadline arithmetic of tests
+        # that give the function little time (TIME_RESERVE_S >= ENDPOINT_TIMEOUT_S + 13).
+        "ENDPOINT_TIMEOUT_S": "2",
     }.items():
         monkeypatch.setenv(name, value)
     s3, dynamodb = test_clients
     with mock_aws():
         create_bucket(s3, BUCKET, REGION)
+        # Versioned, as lambda/template.yml creates it.
+        s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
         create_predictions_table(dynamodb, TABLE)
         # Powertools Logger writes JSON lines to the stream it was created with; read them from ours.
         log_stream = io.StringIO()

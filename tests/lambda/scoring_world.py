@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,7 +89,7 @@ def s3_event(*keys: str, bucket: str = BUCKET) -> dict[str, Any]:
 
 
 # The first invocation's request ID; a test that plays Lambda's retry passes another.
-FIRST_REQUEST = LambdaContext(aws_request_id="request-1")
+FIRST_REQUEST_ID = "request-1"
 
 
 @dataclass
@@ -98,17 +99,23 @@ class FakeFraudModel:
     fraud_above_amount: float = 500.0
     throttle_first: int = 0  # answer ThrottlingException to this many requests first
     failing_ids: set[str] = field(default_factory=set)  # requests holding these IDs get a ModelError
+    # Requests holding one of these IDs get a ModelError this many times (then the ID scores normally).
+    failures_left: dict[str, int] = field(default_factory=dict)
+    delay_s: float = 0.0  # answer this late (longer than ENDPOINT_TIMEOUT_S: the endpoint hangs)
     invocations: list[Invocation] = field(default_factory=list)
+    answered: list[Invocation] = field(default_factory=list)  # the invocations that got predictions
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, invocation: Invocation) -> InvocationResult:
         with self._lock:
             self.invocations.append(invocation)
             number = len(self.invocations)
+        if self.delay_s:
+            time.sleep(self.delay_s)
         if number <= self.throttle_first:
             raise EndpointFault(400, "ThrottlingException", "Rate exceeded")
         records = contract.decode_request(invocation.body)
-        if any(r[contract.TRANSACTION_ID] in self.failing_ids for r in records):
+        if any(r[contract.TRANSACTION_ID] in self.failing_ids for r in records) or self._fails_now(records):
             raise EndpointFault(424, "ModelError", "Received server error (500) from primary")
         predictions = [
             contract.Prediction(
@@ -117,7 +124,22 @@ class FakeFraudModel:
             )
             for r in records
         ]
+        with self._lock:
+            self.answered.append(invocation)
         return InvocationResult(body=contract.encode_response(predictions))
+
+    def _fails_now(self, records: list[dict[str, Any]]) -> bool:
+        with self._lock:
+            for record in records:
+                left = self.failures_left.get(record[contract.TRANSACTION_ID], 0)
+                if left:
+                    self.failures_left[record[contract.TRANSACTION_ID]] = left - 1
+                    return True
+        return False
+
+    def records_scored(self) -> list[dict[str, Any]]:
+        """Records of the requests the endpoint answered with predictions (what data capture would hold)."""
+        return [record for invocation in self.answered for record in contract.decode_request(invocation.body)]
 
     def records_sent(self) -> list[dict[str, Any]]:
         return [
@@ -142,12 +164,24 @@ class ScoringWorld:
         self.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
         return key
 
+    def put_event(self, key: str, text: str | bytes, *, bucket: str = BUCKET) -> dict[str, Any]:
+        """Upload ``text`` and return the event S3 sends for that upload (its version and ETag)."""
+        body = text.encode() if isinstance(text, str) else text
+        response = self.s3.put_object(Bucket=bucket, Key=key, Body=body)
+        return lambda_runner.put_event(bucket, key, response, len(body), region=REGION)
+
+    def identity(self, key: str) -> str:
+        """What leases and checkpoints of the current content of ``key`` are keyed by (ObjectRef.identity)."""
+        return f"s3://{BUCKET}/{key}?versionId={self.s3.head_object(Bucket=BUCKET, Key=key)['VersionId']}"
+
     def configure(self, **variables: str) -> None:
         for name, value in variables.items():
             self.monkeypatch.setenv(name, value)
 
     def invoke(self, event: Mapping[str, Any], context: LambdaContext | None = None) -> dict[str, Any]:
-        result: dict[str, Any] = handler_module().lambda_handler(dict(event), context or FIRST_REQUEST)
+        result: dict[str, Any] = handler_module().lambda_handler(
+            dict(event), context or LambdaContext(aws_request_id=FIRST_REQUEST_ID)
+        )
         for file in result["files"]:  # every row read ends in exactly one outcome
             outcomes = ("rows_rejected", "rows_already_stored", "rows_stored", "rows_failed")
             assert file["rows_read"] == sum(file[outcome] for outcome in outcomes), file

@@ -128,6 +128,7 @@ def test_personal_data_is_kept_aside_only_when_asked() -> None:
     row = _validate(keep_personal_data=True)
     assert isinstance(row, ValidRow)
     assert row.personal_data == {
+        contract.CUSTOMER_ID: "cust-1",
         contract.IP_ADDRESS: VALID_ROW[contract.IP_ADDRESS],
         contract.SHIPPING_ADDRESS: VALID_ROW[contract.SHIPPING_ADDRESS],
         contract.BILLING_ADDRESS: VALID_ROW[contract.BILLING_ADDRESS],
@@ -176,7 +177,11 @@ def test_ids_are_trimmed() -> None:
             {"Transaction_ID": "t" * 65},
             "has 65 characters: at most 64 are allowed (it is the endpoint's InferenceId)",
         ),
-        ({"Transaction_ID": "tx\t1"}, "contains non-printable characters"),
+        ({"Transaction_ID": "tx\t1"}, "is not a valid ID: expected 1-64 letters, digits"),
+        ({"Transaction_ID": '=HYPERLINK("x")'}, "is not a valid ID"),
+        ({"Transaction_ID": "tx 1"}, "is not a valid ID"),
+        ({"Customer_ID": "c" * 1001}, "Customer ID has 1,001 characters: at most 1,000 are allowed"),
+        ({"Shipping_Address": "a" * 5000}, "Shipping Address has 5,000 characters"),
         ({"Transaction_ID": "#lease"}, "starts with '#', which is reserved"),
     ],
 )

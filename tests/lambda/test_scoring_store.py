@@ -62,8 +62,12 @@ def test_an_item_holds_the_prediction_and_where_it_came_from() -> None:
         "InferenceId": "tx-1",
         "SourceObject": "s3://b/in.csv",
         "SourceLine": Decimal(2),
-        "CustomerID": "cust-1",
-    }
+    }  # no CustomerID: personal data, stored only when the row carries it (STORE_PERSONAL_DATA=true)
+
+
+def test_the_source_version_is_stored_when_the_object_has_one() -> None:
+    item = store.prediction_item(_scored(), endpoint_name="e", source_object="s3://b/k", source_version="v3")
+    assert item["SourceVersion"] == "v3"
 
 
 def test_no_float_reaches_the_item_and_the_probability_is_exact() -> None:
@@ -82,12 +86,17 @@ def test_the_wire_format_refuses_floats() -> None:
 
 def test_personal_data_attributes_appear_only_when_the_row_carries_them() -> None:
     personal = {
+        contract.CUSTOMER_ID: "cust-1",
         contract.IP_ADDRESS: "10.0.0.1",
         contract.SHIPPING_ADDRESS: "1 Road",
         contract.BILLING_ADDRESS: "",
     }
     item = _item(_scored(personal=personal))
-    assert (item["IPAddress"], item["ShippingAddress"]) == ("10.0.0.1", "1 Road")
+    assert (item["CustomerID"], item["IPAddress"], item["ShippingAddress"]) == (
+        "cust-1",
+        "10.0.0.1",
+        "1 Road",
+    )
     assert "BillingAddress" not in item  # empty cells are not stored
 
 

@@ -14,10 +14,10 @@ from capture_traffic import ENDPOINT
 from engine_world import WINDOW, EngineWorld, make_engine_world, registered
 from toy_monitor import BROKEN, RECORD_COUNT
 
-import pipelines.monitoring.windows as windows
 from pipelines.monitoring.baseline_files import BaselineFiles
 from pipelines.monitoring.cli import flag_of
 from pipelines.monitoring.execution import RunInputError, plan_monitors, run_execution
+from pipelines.monitoring.record_source import EndpointCapture, SourceParts
 from pipelines.monitoring.run_settings import RunOptions, RunSettings
 from pipelines.monitoring.settings_resolution import resolve_run_settings
 from pipelines.monitoring.summary import COMPLETED, COMPLETED_WITH_VIOLATIONS, FAILED, SKIPPED
@@ -49,13 +49,13 @@ def touch(path: Path) -> str:
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """The windows the engine lists capture files for, in order."""
     listed: list[Any] = []
-    capture_files = windows.capture_files
+    parts = EndpointCapture.parts
 
-    def counting(storage: Storage, root: str, endpoint: str, window: Any, variant: str | None) -> list[str]:
+    def counting(source: EndpointCapture, storage: Storage, window: Any) -> SourceParts:
         listed.append(window)
-        return capture_files(storage, root, endpoint, window, variant)
+        return parts(source, storage, window)
 
-    monkeypatch.setattr(windows, "capture_files", counting)
+    monkeypatch.setattr(EndpointCapture, "parts", counting)
     return listed
 
 

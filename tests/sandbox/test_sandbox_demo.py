@@ -76,7 +76,21 @@ def test_both_stages_monitoring_stacks_deploy_all_four_monitors(
         assert stack["stack_name"] == f"sagemaker-fraud-detection-monitoring-{stage}"
         assert stack["status"] == "CREATE_COMPLETE"
         assert stack["monitors"] == ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")
-        assert "MonitoringAlertRule (AWS::Events::Rule)" in stack["resources"]
+
+
+@pytest.mark.slow
+def test_staging_deploys_the_model_monitor_backend_and_prod_the_processing_backend(
+    demo: tuple[DemoSummary, str, DemoOptions],
+) -> None:
+    # Model Monitor's alert path is an EventBridge rule on its jobs; Processing's is the nested stack's state
+    # machine, which publishes to the same topic.
+    staging, prod = (demo[0].stacks[stage]["resources"] for stage in ("staging", "prod"))
+    assert "MonitoringAlertRule (AWS::Events::Rule)" in staging
+    assert "ProcessingBackend (AWS::CloudFormation::Stack)" not in staging
+    assert "ProcessingBackend (AWS::CloudFormation::Stack)" in prod
+    assert "MonitoringAlertRule (AWS::Events::Rule)" not in prod
+    assert "AlertTopic (AWS::SNS::Topic)" in staging
+    assert "AlertTopic (AWS::SNS::Topic)" in prod
 
 
 @pytest.mark.slow
@@ -137,9 +151,10 @@ def test_each_hours_labels_are_collected_in_the_next_hour_where_prod_monitors_re
 @pytest.mark.slow
 def test_the_terminal_shows_every_step_and_the_summary(demo: tuple[DemoSummary, str, DemoOptions]) -> None:
     _, printed, options = demo
-    assert "[1/20] Start the local AWS emulator" in printed
-    assert "[18/20] Flush data capture ... done" in printed
-    assert "[20/20] Report the monitors' results" in printed
+    assert "[1/21] Start the local AWS emulator" in printed
+    assert "[18/21] Flush data capture ... done" in printed
+    assert "[20/21] Report the monitors' results" in printed
+    assert "[21/21] Fire prod's DataQuality schedule" in printed
     assert "Packages per stage:" in printed
     assert "Monitors deployed per stage" in printed
     assert "2004 rows read: 2000 stored, 4 rejected" in printed
@@ -357,3 +372,86 @@ def test_the_html_report_renders_in_a_real_browser(demo: tuple[DemoSummary, str,
                 assert min(width, height) > 0, (monitor, width, height)
                 assert shapes > 0, monitor
         assert page.screenshot("demo-monitoring-report.png").stat().st_size > 10_000
+
+
+# -- prod's scheduled job on the Processing backend ------------------------------------------------------
+def drifted_hour(summary: DemoSummary) -> datetime:
+    (hour,) = [h["hour"] for h in summary.monitoring["hours"] if h["drifted"]]
+    return datetime.strptime(hour, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+@pytest.mark.slow
+def test_the_data_quality_schedule_starts_one_job_for_its_hourly_group_at_the_end_of_the_drifted_hour(
+    demo: tuple[DemoSummary, str, DemoOptions],
+) -> None:
+    job = demo[0].scheduled_job
+    scheduled = (drifted_hour(demo[0]) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert job["schedule"] == "fraud-detection-prod-DataQuality"
+    assert job["input"] == {
+        "ScheduledTime": scheduled, "Monitors": "DataQuality,ModelQuality", "MaxRuntimeInSeconds": 3600,
+    }  # fmt: skip
+    assert (job["job"]["instance"], job["job"]["max_runtime_s"]) == ("ml.m5.large", 3600)
+    assert job["job"]["image"].endswith("sagemaker-scikit-learn:1.4-2-py312-cpu-py3")
+
+
+@pytest.mark.slow
+def test_the_job_finds_the_drift_and_fails_model_quality_for_want_of_data_in_its_moved_window(
+    demo: tuple[DemoSummary, str, DemoOptions],
+) -> None:
+    job = demo[0].scheduled_job
+    # The job ran to its end (status Completed); a failed monitor fails the state machine's execution.
+    assert (job["job"]["status"], job["execution_status"]) == ("Completed", "FAILED")
+    message = job["job"]["exit_message"]
+    assert message.startswith("Failed: fraud-detection-prod-ModelQuality Failed (Job inputs had no data: ")
+    assert message.endswith("; fraud-detection-prod-DataQuality CompletedWithViolations")
+    assert job["constraint_violations"] == {
+        "fraud-detection-prod-DataQuality": 3.0, "fraud-detection-prod-ModelQuality": 0.0,
+    }  # fmt: skip
+
+
+@pytest.mark.slow
+def test_the_jobs_results_are_the_drifted_hours_execution_folders(
+    demo: tuple[DemoSummary, str, DemoOptions],
+) -> None:
+    summary = demo[0]
+    folder = (drifted_hour(summary) + timedelta(hours=1)).strftime("%Y/%m/%d/%H")
+    results = summary.scheduled_job["results"]
+    assert sorted(results) == ["data-quality", "model-quality"]
+    assert {f.rsplit("/", 1)[1] for f in results["data-quality"]} == {
+        "constraint_violations.json", "statistics.json", "summary.json",
+    }  # fmt: skip
+    assert all(f"/fraud-detection-prod-DataQuality/{folder}/" in f for f in results["data-quality"])
+    assert [f.rsplit("/", 1)[1] for f in results["model-quality"]] == ["summary.json"]
+
+
+@pytest.mark.slow
+def test_the_job_publishes_model_monitors_metrics_and_its_own_execution_counts(
+    demo: tuple[DemoSummary, str, DemoOptions],
+) -> None:
+    metrics = demo[0].scheduled_job["metrics"]
+    assert set(metrics) == {
+        "PortableModelMonitor/Endpoints/data-metrics",
+        "PortableModelMonitor/Endpoints/executions",
+    }
+    assert metrics["PortableModelMonitor/Endpoints/executions"] == [
+        "constraint_violations", "executions", "failed_executions",
+    ]  # fmt: skip
+    data = metrics["PortableModelMonitor/Endpoints/data-metrics"]
+    for name in ("feature_baseline_drift", "feature_data", "feature_completeness"):
+        assert f"{name}_Transaction Amount" in data
+    assert "feature_baseline_drift_Device Used" in data
+
+
+@pytest.mark.slow
+def test_the_alert_reaches_the_queue_on_the_topic_as_model_monitors_job_event(
+    demo: tuple[DemoSummary, str, DemoOptions],
+) -> None:
+    job = demo[0].scheduled_job
+    (alert,) = job["alerts"]
+    assert (alert["source"], alert["detail_type"]) == (
+        "aws.sagemaker",
+        "SageMaker Processing Job State Change",
+    )
+    assert (alert["status"], alert["exit_message"]) == ("Completed", job["job"]["exit_message"])
+    assert (alert["endpoint"], alert["monitors"]) == ("fraud-detection-prod", "DataQuality,ModelQuality")
+    assert alert["scheduled_time"] == job["input"]["ScheduledTime"]

@@ -10,10 +10,15 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from pipelines.monitoring.bias.analysis import PredictionColumns
-from pipelines.monitoring.bias.config import BiasAnalysisConfig, resolve_headers
+from pipelines.monitoring.bias.config import (
+    JSON_LINES_DATASET_TYPE,
+    BiasAnalysisConfig,
+    resolve_headers,
+)
 from pipelines.monitoring.bias.facets import ColumnKind, column_kind
 from pipelines.monitoring.bias.metrics import Stage
 from pipelines.monitoring.capture_reader import PREDICTED_LABEL, PREDICTED_PROBABILITY
+from pipelines.monitoring.dataset_reader import DatasetLayout
 from pipelines.monitoring.tabular import column_problems
 from pipelines.setting_names import setting
 
@@ -23,10 +28,17 @@ if TYPE_CHECKING:
 
 
 def bias_config_from_options(
-    options: BaselineOptions, table: pl.DataFrame | None, predictions: PredictionColumns | None
+    options: BaselineOptions,
+    table: pl.DataFrame | None,
+    predictions: PredictionColumns | None,
+    *,
+    layout: DatasetLayout | None = None,
+    feature_names: tuple[str, ...] | None = None,
 ) -> BiasAnalysisConfig:
     """Clarify's config from the ``bias_config`` option, or built from the facet options (``table`` decides
-    types)."""
+    types). For a JSON Lines dataset in Clarify's layout (``layout.features_attribute``, the dataset's
+    ``feature_names``) the config is a JSON Lines one: ``features`` and ``label`` paths, the features'
+    names then the label's as ``headers``."""
     if options.bias_config is not None:
         config = BiasAnalysisConfig.from_json(options.bias_config, where=options.bias_config_where)
     else:
@@ -50,6 +62,11 @@ def bias_config_from_options(
         }
         if options.group_variable is not None:
             document["group_variable"] = options.group_variable
+        if layout is not None and layout.features_attribute is not None and feature_names:
+            document["dataset_type"] = JSON_LINES_DATASET_TYPE
+            document["features"] = layout.features_attribute
+            document["label"] = layout.label_attribute or options.label
+            document["headers"] = [*feature_names, options.label]
         config = BiasAnalysisConfig.from_json(document, where="bias options")
     if config.predictor is None and options.predictor is not None:
         config = replace(config, predictor=dict(options.predictor))

@@ -17,6 +17,11 @@ tells SageMaker's Clarify how to call the model and is not used by our computati
 names a dataset column that already holds the model's predictions (Clarify then calls no model; SDK
 ``DataConfig(predicted_label=...)``), and ``excluded_columns`` the columns that are no model input (SDK
 ``DataConfig(excluded_columns=...)``): neither is a feature of the flip test.
+
+A JSON Lines dataset (``"dataset_type": "application/jsonlines"``) names with ``features`` the path of each
+line's list of feature values and with ``label`` the path of its label; ``headers`` then name the features
+in order and, last, the label ("the last header shall be the header of label column"), so the label's
+column is the last header (``label_column``).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from pipelines.errors import UserError
 from pipelines.monitoring.bias.metrics import METRICS, Stage
 
 DEFAULT_DATASET_TYPE = "text/csv"
+JSON_LINES_DATASET_TYPE = "application/jsonlines"
 
 
 class BiasConfigError(UserError):
@@ -62,6 +68,11 @@ class BiasAnalysisConfig:
     predictor: Mapping[str, Any] | None = None
     predicted_label: str | int | None = None
     excluded_columns: tuple[str | int, ...] = ()
+    features: str | None = None  # JSON Lines: the path of the list of feature values
+
+    @property
+    def json_lines(self) -> bool:
+        return self.dataset_type == JSON_LINES_DATASET_TYPE
 
     def column(self, name_or_index: str | int) -> str:
         """A column name, resolving a 0-based index through ``headers``."""
@@ -75,6 +86,8 @@ class BiasAnalysisConfig:
 
     @property
     def label_column(self) -> str:
+        if self.json_lines and self.features is not None and self.headers:
+            return self.headers[-1]
         return self.column(self.label)
 
     @property
@@ -99,6 +112,8 @@ class BiasAnalysisConfig:
         document: dict[str, Any] = {"dataset_type": self.dataset_type}
         if self.headers is not None:
             document["headers"] = list(self.headers)
+        if self.features is not None:
+            document["features"] = self.features
         document["label"] = self.label
         document["label_values_or_threshold"] = list(self.label_values_or_threshold)
         document["facet"] = [facet.to_json() for facet in self.facets]
@@ -143,6 +158,9 @@ class BiasAnalysisConfig:
             document.get("predicted_label"), f"{where}: predicted_label", problems
         )
         excluded = _columns(document.get("excluded_columns"), f"{where}: excluded_columns", problems)
+        features = document.get("features")
+        if features is not None and not (isinstance(features, str) and features.strip()):
+            problems.append(f"{where}: features is {features!r}: expected the path of the feature values")
         if problems:
             raise BiasConfigError(problems)
         config = cls(
@@ -157,6 +175,7 @@ class BiasAnalysisConfig:
             predictor=predictor,
             predicted_label=predicted_label,
             excluded_columns=tuple(excluded),
+            features=features,
         )
         for name in [
             config.label,

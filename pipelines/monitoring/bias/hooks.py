@@ -19,6 +19,7 @@ from pipelines.monitoring.bias.config import BiasAnalysisConfig
 from pipelines.monitoring.bias.metrics import Stage
 from pipelines.monitoring.bias.monitor import evaluate_bias, suggest_bias_baseline
 from pipelines.monitoring.capture_reader import POSITION, PREDICTED_LABEL, PREDICTED_PROBABILITY
+from pipelines.monitoring.dataset_reader import csv_typed
 from pipelines.monitoring.ground_truth_merge import GROUND_TRUTH_COLUMN
 from pipelines.monitoring.hooks import BaselineDocuments, Computed, MonitorInputs
 from pipelines.monitoring.partial_results import SeededSample, frame_from_bytes, frame_to_bytes
@@ -82,6 +83,14 @@ class BiasHooks:
         config = _drift_config(baseline, settings)
         counts: BiasCounts = inputs.partial
         table = self.partials(settings, baseline).counted(counts)
+        flips = counts.sample.records() if counts.sample.frame.width else None
+        keys = [c for c in table.columns if not c.startswith("__")]
+        if counts.all_text:
+            # CSV records (captured, or a CSV dataset) are all text: typed as Clarify's CSV reader types them
+            # (the same decision on the distinct values counted as on every record)
+            table = csv_typed(table, keys)
+            if flips is not None:
+                flips = csv_typed(flips, [c for c in flips.columns if not c.startswith("__")])
         has_probability = table.get_column(POSITIVE).null_count() < table.height
         predictions = (
             PredictionColumns(positive=POSITIVE)
@@ -99,7 +108,7 @@ class BiasHooks:
             tolerance=settings.bias_tolerance,
             di_rule=settings.bias_di_rule,
             weight_column=COUNT,
-            flip_table=counts.sample.records() if counts.sample.frame.width else None,
+            flip_table=flips,
         )
         return Computed(result.write, result.violations, {"evaluated_records": result.rows_used})
 
@@ -114,7 +123,10 @@ class BiasHooks:
     def make_baseline(self, request: BaselineRequest) -> Mapping[str, str]:
         options, table = request.options, request.table()
         predictions = bias_predictions(options, request.model)
-        config = bias_config_from_options(options, table, predictions)
+        dataset = request.dataset
+        config = bias_config_from_options(
+            options, table, predictions, layout=dataset.layout, feature_names=dataset.feature_names
+        )
         problems = []
         if config.predicted_label_column is not None:
             if predictions is not None:
@@ -166,6 +178,7 @@ class BiasCounts:
     table: pl.DataFrame
     sample: SeededSample
     columns: tuple[str, ...] = ()  # every column of the records, in first-seen order
+    all_text: bool = True  # every feature of every record is text (CSV records)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +206,9 @@ class BiasPartials:
         )
         if self.flip_sample:
             partial.sample.add(prepared.filter(pl.col(GROUND_TRUTH_COLUMN).is_not_null()))
-        return self.merge(partial, BiasCounts(counts, partial.sample, tuple(batch.columns)))
+        features = [c for c in batch.columns if not c.startswith("__")]
+        all_text = bool(features) and all(batch.schema[c] == pl.String for c in features)
+        return self.merge(partial, BiasCounts(counts, partial.sample, tuple(batch.columns), all_text))
 
     def merge(self, first: BiasCounts, second: BiasCounts) -> BiasCounts:
         if second.sample is not first.sample:
@@ -207,7 +222,7 @@ class BiasPartials:
                 pl.col(COUNT).sum(), pl.col(FIRST).min()
             )
         columns = tuple(dict.fromkeys([*first.columns, *second.columns]))
-        return BiasCounts(table, first.sample, columns)
+        return BiasCounts(table, first.sample, columns, first.all_text and second.all_text)
 
     def counted(self, partial: BiasCounts) -> pl.DataFrame:
         """The counts in first-seen order; a key column no record had is a user error naming the records'
@@ -219,14 +234,15 @@ class BiasPartials:
 
     def to_bytes(self, partial: BiasCounts) -> bytes:
         table = frame_to_bytes(partial.table) if partial.table.width else b""
-        return pickle.dumps((table, partial.sample.to_bytes(), partial.columns))
+        return pickle.dumps((table, partial.sample.to_bytes(), partial.columns, partial.all_text))
 
     def from_bytes(self, data: bytes) -> BiasCounts:
-        table, sample, columns = pickle.loads(data)  # our own partials, between our processes
+        table, sample, columns, all_text = pickle.loads(data)  # our own partials, between our processes
         return BiasCounts(
             frame_from_bytes(table) if table else pl.DataFrame(),
             SeededSample.from_bytes(sample, self.flip_sample, self.seed),
             tuple(columns),
+            all_text,
         )
 
 

@@ -3,12 +3,18 @@
 The steps, one module each: ``envelopes`` (capture lines → requests), ``records`` (request payloads →
 records), ``predictions`` (response payloads → predictions matched to the records), ``prefetch`` (the next
 batch parsed on a thread). This module groups files into batches, joins the pieces and keeps the report.
+
+What a "file" is depends on the loader: an endpoint's capture file (``capture_file_envelopes``, the
+default), or a batch transform's input file with its output file (``transform.transform_envelopes``);
+either becomes the same envelopes (one row per request), so the rest of the reading is shared.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 from transaction_scoring.contract import TRANSACTION_ID
@@ -45,6 +51,29 @@ _EVENT_ID_HASH_SEED = 14
 _CONTRACT_FIELDS = ResponseFields()  # frozen: one shared default
 
 
+@dataclass(frozen=True, slots=True)
+class LoadedEnvelopes:
+    """What a loader made of one part: its requests (``envelopes.ENVELOPE_FRAME_SCHEMA``), the lines it
+    could not use, the bytes read (parts are grouped into batches by size), and the requests whose
+    response is missing or unusable (their records are kept, without predictions)."""
+
+    frame: pl.DataFrame
+    problems: Problems
+    size: int
+    response_problems: Problems = field(default_factory=list)
+
+
+# Turns one part (a capture file's location, a transform file pair...) into envelopes.
+EnvelopeLoader = Callable[[Storage, Any], LoadedEnvelopes]
+
+
+def capture_file_envelopes(storage: Storage, path: str) -> LoadedEnvelopes:
+    """An endpoint's data-capture file: one envelope per readable line."""
+    data = storage.read_bytes(path)
+    frame, problems = parse_envelopes(path, data)
+    return LoadedEnvelopes(frame, problems, len(data))
+
+
 class CaptureReader:
     """Streams capture files as record batches; ``report`` accumulates counts and problems."""
 
@@ -56,6 +85,7 @@ class CaptureReader:
         record_id_field: str = TRANSACTION_ID,
         batch_bytes: int = DEFAULT_BATCH_BYTES,
         prefetch: bool = True,
+        load: EnvelopeLoader = capture_file_envelopes,
         first_file: int = 0,
         seen_events: pl.Series | None = None,
     ) -> None:
@@ -64,6 +94,7 @@ class CaptureReader:
         ``seen_events``: the eventId hashes (``events``) of the window's earlier slices, whose requests are
         duplicates here."""
         self._storage = storage
+        self._load = load
         self._fields = response_fields
         self._record_id_field = record_id_field
         self._batch_bytes = batch_bytes
@@ -79,12 +110,16 @@ class CaptureReader:
         """The hashes of the eventIds read (first deliveries), for an engine that reads slices apart."""
         return self._seen_events
 
-    def read(self, files: Iterable[str]) -> pl.DataFrame:
+    def skip_events(self, events: pl.Series) -> None:
+        """Leave out requests whose eventId hash is in ``events`` (read by the window's earlier slices)."""
+        self._earlier_events = events
+
+    def read(self, files: Iterable[Any]) -> pl.DataFrame:
         """All records at once (for small windows and tests)."""
         frames = list(self.batches(files))
         return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
 
-    def batches(self, files: Iterable[str], ordinals: Iterable[int] | None = None) -> Iterator[pl.DataFrame]:
+    def batches(self, files: Iterable[Any], ordinals: Iterable[int] | None = None) -> Iterator[pl.DataFrame]:
         """Record batches; with ``prefetch`` the next batch is parsed on a thread while this one is used.
 
         ``ordinals``: each file's ordinal in the window (default: consecutive from ``first_file``)."""
@@ -94,18 +129,19 @@ class CaptureReader:
         else:
             yield from self._produce(files, numbers)
 
-    def _produce(self, files: Iterable[str], ordinals: Iterable[int]) -> Iterator[pl.DataFrame]:
+    def _produce(self, files: Iterable[Any], ordinals: Iterable[int]) -> Iterator[pl.DataFrame]:
         group: list[pl.DataFrame] = []
         size = 0
-        for ordinal, path in zip(ordinals, files, strict=False):
-            data = self._storage.read_bytes(path)
+        for ordinal, part in zip(ordinals, files, strict=False):
+            loaded = self._load(self._storage, part)
             self.report.files += 1
-            envelopes, problems = parse_envelopes(path, data)
-            self.report.unreadable += self._located(problems)
+            envelopes = loaded.frame
+            self.report.unreadable += self._located(loaded.problems)
+            self.report.response_problems += self._located(loaded.response_problems)
             self.report.captured_requests += envelopes.height
             if envelopes.height:
                 group.append(envelopes.with_columns(pl.lit(ordinal, dtype=pl.Int64).alias(FILE)))
-                size += len(data)
+                size += loaded.size
             if size >= self._batch_bytes:
                 yield from self._records_of(group)
                 group, size = [], 0

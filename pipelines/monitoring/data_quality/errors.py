@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipelines.errors import UserError
+from pipelines.monitoring.dataset_reader import DatasetReadError
 
 
 class StatisticsFormatError(UserError):
@@ -13,5 +14,4 @@ class ConstraintsFormatError(UserError):
     """A ``constraints.json`` that is not in Model Monitor's format, or asks for something unsupported."""
 
 
-class DatasetReadError(UserError):
-    """A baseline dataset that cannot be read as a table."""
+__all__ = ["ConstraintsFormatError", "DatasetReadError", "StatisticsFormatError"]

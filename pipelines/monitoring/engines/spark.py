@@ -33,6 +33,7 @@ from urllib.parse import urlparse
 import polars as pl
 import pyarrow as pa
 
+from pipelines.errors import UserError
 from pipelines.monitoring.capture_reader import POSITION, POSITION_FILE_SHIFT
 from pipelines.monitoring.engines.window_job import (
     WindowJob,
@@ -51,7 +52,9 @@ from pipelines.monitoring.ground_truth_merge import (
     label_file_lines,
     label_lines,
 )
+from pipelines.monitoring.record_source import SourceKind, SourceParts
 from pipelines.s3uri import is_s3_uri
+from pipelines.setting_names import setting
 from pipelines.storage import Storage
 
 if TYPE_CHECKING:
@@ -92,6 +95,10 @@ def _same_file(spark_path: str) -> str:
     return spark_path
 
 
+class SparkSourceError(UserError):
+    """A record source the Spark engine does not read."""
+
+
 class _Contents(Storage):
     """The bytes Spark read, served to the capture reader as if they were files."""
 
@@ -109,6 +116,12 @@ def compute_spark(
     """The window's merged partial results, computed by Spark."""
     from pyspark.sql import functions as F
 
+    if job.source.kind is SourceKind.TRANSFORM_CAPTURE:
+        raise SparkSourceError(
+            "the Spark engine reads an endpoint's data capture or a dataset; read a batch transform's "
+            "capture "
+            f"with the local engine (the default {setting('engine')})"
+        )
     if not job.files:
         result = merge_in_order([], job)
         if ground_truth is not None:
@@ -181,9 +194,8 @@ def _partials(
         contents = {name: row["content"] for name, row in zip(files, rows, strict=True)}
         matches = _label_table([label for row in rows for label in (row.get("labels") or [])])
         attach = _attach(matches) if labelled else _unlabelled
-        result = files_partial(
-            _Contents(contents), job, files, [row["file"] for row in rows], attach, prefetch=False
-        )
+        # repartitionByRange gives each partition a run of consecutive files: the first ordinal places them
+        result = files_partial(_Contents(contents), job, files, rows[0]["file"], attach, prefetch=False)
         yield pa.RecordBatch.from_pylist(
             [{"files": [row["file"] for row in rows], "partial": result.to_bytes(job)}],
             schema=pa.schema([("files", pa.list_(pa.int64())), ("partial", pa.binary())]),
@@ -203,7 +215,7 @@ def _partials(
         ordinals = list(ordered[index]["files"])
         attach = _attach(labels_of(ordinals)) if labels_of is not None else _unlabelled
         files = [job.files[i] for i in ordinals]
-        return files_partial(storage, job, files, ordinals, attach, seen_events=earlier)
+        return files_partial(storage, job, files, ordinals[0], attach, seen_events=earlier)
 
     return without_repeated_requests(partials, reread)
 
@@ -232,24 +244,14 @@ def _keys_of(job: WindowJob, originals: dict[str, str]) -> Any:
     """mapInArrow: every captured record's position and join keys."""
 
     def keys(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        from pipelines.monitoring.capture_reader import CaptureReader
-
         for batch in batches:
-            rows = sorted(batch.to_pylist(), key=lambda row: row["file"])
-            files = [originals[_same_file(row["path"])] for row in rows]
-            reader = CaptureReader(
-                _Contents({f: row["content"] for f, row in zip(files, rows, strict=True)}),
-                response_fields=job.response_fields,
-                record_id_field=job.record_id_field,
-                prefetch=False,
-            )
-            for records in reader.batches(files, [row["file"] for row in rows]):
-                table = pl.concat([records.select(POSITION), join_keys(records)], how="horizontal")
-                yield (
-                    table.rename({REQUEST_KEY: "request_key", RECORD_KEY: "record_key"})
-                    .to_arrow()
-                    .to_batches()[0]
-                )
+            for row in batch.to_pylist():
+                name = originals[_same_file(row["path"])]
+                reader = job.source.reader(_Contents({name: row["content"]}))
+                for records in reader.batches(SourceParts((name,), first=row["file"])):
+                    table = pl.concat([records.select(POSITION), join_keys(records)], how="horizontal")
+                    renamed = table.rename({REQUEST_KEY: "request_key", RECORD_KEY: "record_key"})
+                    yield from renamed.to_arrow().to_batches()
 
     return keys
 

@@ -1,11 +1,12 @@
-"""One window's computation, the same on every engine: a slice of its capture files → a ``WindowPartial``.
+"""One window's computation, the same on every engine: a slice of its source's parts → a ``WindowPartial``.
 
-A ``WindowJob`` says what a window read computes: its capture files (in window order), how to decode them,
-each monitor's ``Partials`` and, for monitors that need ground truth, the labels to join. ``slice_partial``
-reads a slice of the files (``CaptureReader`` with the slice's first file ordinal, so records keep their
-window positions), joins the labels batch by batch and feeds every monitor's partial; ``WindowPartial``s
-merge (the read report's counts and problems, the labels used, each monitor's partial). Everything in a job
-and a partial pickles, so the local engine ships them to worker processes.
+A ``WindowJob`` says what a window read computes: the run's record source (``record_source``: endpoint or
+transform capture, a dataset) and the window's parts (files, in window order), each monitor's ``Partials``
+and, for monitors that need ground truth, the labels to join. ``slice_partial`` reads a slice of the parts
+(with the slice's first ordinal, so records keep their window positions), joins the labels batch by batch
+and feeds every monitor's partial; ``WindowPartial``s merge (the read report's counts and problems, the
+labels used, each monitor's partial). Everything in a job and a partial pickles, so the local engine ships
+them to worker processes.
 """
 
 from __future__ import annotations
@@ -16,16 +17,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
-from transaction_scoring.contract import TRANSACTION_ID
 
 from pipelines import aws
-from pipelines.monitoring.capture_reader import CaptureReader, CaptureReadReport, ResponseFields
+from pipelines.monitoring.capture_reader import CaptureReadReport
 from pipelines.monitoring.ground_truth_merge import (
     GROUND_TRUTH_COLUMN,
     GroundTruthLabels,
     attach_ground_truth,
 )
 from pipelines.monitoring.partial_results import Partials, frame_from_bytes, frame_to_bytes
+from pipelines.monitoring.record_source import RecordSource, SourceParts
 from pipelines.storage import Storage
 
 
@@ -33,12 +34,15 @@ from pipelines.storage import Storage
 class WindowJob:
     """What reading one window computes (picklable: it is sent to worker processes)."""
 
-    files: tuple[str, ...]  # the window's capture files, in window order
+    source: RecordSource
+    parts: SourceParts  # the window's parts (files), in window order
     partials: Mapping[str, Partials[Any]]  # by monitor type
-    response_fields: ResponseFields = field(default_factory=ResponseFields)
-    record_id_field: str = TRANSACTION_ID
     labels: bytes | None = None  # GroundTruthLabels.table() as Arrow IPC, for a window merged with labels
     s3_region: str | None = None  # set when the files are on S3: workers make their own client
+
+    @property
+    def files(self) -> tuple[Any, ...]:
+        return self.parts.items
 
     def label_table(self) -> pl.DataFrame | None:
         return None if self.labels is None else frame_from_bytes(self.labels)
@@ -108,12 +112,12 @@ def slice_partial(
     storage: Storage,
     job: WindowJob,
     first: int,
-    files: Sequence[str],
+    files: Sequence[Any],
     *,
     prefetch: bool = True,
     seen_events: pl.Series | None = None,
 ) -> WindowPartial:
-    """The partial of the slice ``files`` (the job's files from ordinal ``first``), labels joined here."""
+    """The partial of the slice ``files`` (the job's parts from ordinal ``first``), labels joined here."""
     labels = job.label_table()
 
     def labelled(batch: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series | None]:
@@ -121,33 +125,28 @@ def slice_partial(
             return batch, None
         return attach_ground_truth(batch, labels)
 
-    ordinals = range(first, first + len(files))
-    return files_partial(storage, job, files, ordinals, labelled, prefetch=prefetch, seen_events=seen_events)
+    return files_partial(storage, job, files, first, labelled, prefetch=prefetch, seen_events=seen_events)
 
 
 def files_partial(
     storage: Storage,
     job: WindowJob,
-    files: Sequence[str],
-    ordinals: Sequence[int],
+    files: Sequence[Any],
+    first: int,
     labelled: Callable[[pl.DataFrame], tuple[pl.DataFrame, pl.Series | None]],
     *,
     prefetch: bool = True,
     seen_events: pl.Series | None = None,
 ) -> WindowPartial:
-    """The partial of ``files`` (with their ``ordinals`` in the window); ``labelled`` attaches the labels
-    to a batch and says which labels it used (None: no labels, or counted by the engine); ``seen_events``:
-    the eventIds of earlier slices (``without_repeated_requests``)."""
-    reader = CaptureReader(
-        storage,
-        response_fields=job.response_fields,
-        record_id_field=job.record_id_field,
-        prefetch=prefetch,
-        seen_events=seen_events,
-    )
+    """The partial of the consecutive parts ``files`` (the first is the window's part ``first``);
+    ``labelled`` attaches the labels to a batch and says which labels it used (None: no labels, or counted
+    by the engine); ``seen_events``: the eventIds of earlier slices (``without_repeated_requests``)."""
+    reader = job.source.reader(storage)
+    problems = job.parts.problems if first == 0 else ()  # listing problems: reported with the first slice
+    parts = SourceParts(tuple(files), problems, first=first, earlier_events=seen_events)
     result = empty_partial(job)
     used: list[pl.Series] = []
-    for batch in reader.batches(files, ordinals):
+    for batch in reader.batches(parts):
         batch, keys = labelled(batch)
         if keys is not None:
             used.append(keys)

@@ -154,6 +154,18 @@ class ExplainabilityResult:
         return write_clarify_results(storage, output, self.analysis, self.violations)
 
 
+def typed_like_background(table: pl.DataFrame, config: ExplainabilityAnalysisConfig) -> pl.DataFrame:
+    """Text columns (CSV records, captured or from a dataset, read as the analyzer reads CSV) as numbers
+    where the config's background rows hold numbers, so the model gets the types it was baselined with."""
+    background = config.background()
+    casts = [
+        pl.col(name).cast(background.schema[name], strict=False)
+        for name in config.headers
+        if name in table.columns and table.schema[name] == pl.String and background.schema[name].is_numeric()
+    ]
+    return table.with_columns(casts) if casts else table
+
+
 def evaluate_explainability(
     table: pl.DataFrame,
     model: ProbabilityModel,
@@ -166,6 +178,7 @@ def evaluate_explainability(
     """One execution: attributions of the captured records (optionally a seeded sample), nDCG vs baseline."""
     if max_records is not None and table.height > max_records:
         table = table.sample(n=max_records, seed=config.seed)
+    table = typed_like_background(table, config)
     analysis = analysis_document(explain(table, model, config), config)
     if baseline_constraints is None:
         return ExplainabilityResult(analysis, [], {}, table.height)

@@ -56,7 +56,8 @@ class ModelQualityHooks:
         problem_type = baseline.problem_type
         threshold = settings.probability_threshold
         if problem_type is ProblemType.REGRESSION:
-            # A regression endpoint answers a number: the capture reader puts it where a probability goes.
+            # A regression endpoint answers a number: the capture reader puts it where a probability goes;
+            # a dataset's whole-number predicted values are in the predicted label's place (``add`` chooses).
             columns = ModelQualityColumns(GROUND_TRUTH_COLUMN, PREDICTED_PROBABILITY)
             config = ModelQualityConfig(problem_type=problem_type, probability_threshold=None)
         else:
@@ -132,7 +133,15 @@ class CountsPartials:
         return LabelledCounts(repeats)
 
     def add(self, partial: LabelledCounts, batch: pl.DataFrame) -> LabelledCounts:
-        return partial.merge(labelled_counts(batch, self.columns, self.config))
+        columns = self.columns
+        if (
+            self.config.problem_type is ProblemType.REGRESSION
+            and PREDICTED_PROBABILITY in batch.columns
+            and batch.get_column(PREDICTED_PROBABILITY).null_count() == batch.height
+        ):
+            # no value where a regression endpoint's answer goes: a dataset's whole-number predictions
+            columns = ModelQualityColumns(GROUND_TRUTH_COLUMN, PREDICTED_LABEL)
+        return partial.merge(labelled_counts(batch, columns, self.config))
 
     def merge(self, first: LabelledCounts, second: LabelledCounts) -> LabelledCounts:
         return first.merge(second)

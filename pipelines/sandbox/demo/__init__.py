@@ -13,15 +13,19 @@
 6. Run the portable monitors for prod on each hour, from exactly what was deployed (the stage export, the
    endpoint's capture destination, the package's model), into the export's output folders, and report them
    as text and HTML (``monitoring_runs``).
-7. Print (and save as summary.json) what a person can check: packages per stage, monitors deployed per stage,
+7. Fire prod's DataQuality schedule (prod is on the Processing backend) for the end of the drifted hour and
+   follow it: moto executes the state machine, the processing stand-in runs the job's own command, the job
+   writes results and CloudWatch metrics, the alert reaches an SQS queue on the topic (``scheduled_job``).
+8. Print (and save as summary.json) what a person can check: packages per stage, monitors deployed per stage,
    rows scored, files written and where, each hour's monitor results and where the HTML report is.
 
 With ``--serve`` everything keeps running afterwards, so the emulated AWS can be explored with
 ``aws --endpoint-url ...`` until Ctrl-C.
 
 Modules: ``options`` (``DemoOptions``), ``session`` (the running emulator and runtime), ``traffic`` (stream
-files, scoring, labels), ``summary`` (summary.json and the text a person reads), ``steps`` (``run_demo``)
-and ``cli`` (the flags). The names tests and notebooks use are importable from here.
+files, scoring, labels), ``scheduled_job`` (prod's scheduled job), ``summary`` (summary.json and the text a
+person reads), ``steps`` (``run_demo``) and ``cli`` (the flags). The names tests and notebooks use are
+importable from here.
 """
 
 from pipelines.sandbox.demo.cli import entry_point, main, parser

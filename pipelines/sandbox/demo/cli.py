@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipelines.cli import LOG_LEVELS, configure_logging, run
+from pipelines.sandbox import big_file
 from pipelines.sandbox.demo.options import DemoOptions
 from pipelines.sandbox.demo.steps import run_demo
 from pipelines.timewindow import parse_utc
@@ -65,12 +66,21 @@ def parser() -> argparse.ArgumentParser:
         help="run as if it were this UTC time, ISO-8601 (default: the clock); the traffic hours follow it",
     )
     demo.add_argument("--log-level", default="WARNING", choices=LOG_LEVELS, type=str.upper)
+    big = commands.add_parser(
+        "big-file",
+        help="score a million-row file through the scoring function's fan-out (minutes; not part of demo)",
+        description=big_file.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    big_file.add_arguments(big)
     return result
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     configure_logging(args.log_level)
+    if args.command == "big-file":
+        return int(args.run(args))
     options = DemoOptions(
         output=args.output,
         seed=args.seed,

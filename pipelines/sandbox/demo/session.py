@@ -70,10 +70,12 @@ def serve_until_interrupted(sandbox: Sandbox, stream: TextIO) -> None:
 @contextmanager
 def quiet_emulator() -> Iterator[None]:
     """moto's server logs every request and warns about each resource type it skips: keep quiet."""
-    loggers = {name: logging.getLogger(name) for name in ("werkzeug", "moto")}
+    loggers = {name: logging.getLogger(name) for name in ("werkzeug", "moto", "moto.stepfunctions")}
     levels = {name: logger.level for name, logger in loggers.items()}
     loggers["werkzeug"].setLevel(logging.WARNING)
     loggers["moto"].setLevel(logging.ERROR)  # "No Moto CloudFormation support for AWS::SageMaker::..."
+    # Its interpreter logs each execution that ends in a Fail state (a monitor failed) with the state's dump.
+    loggers["moto.stepfunctions"].setLevel(logging.CRITICAL)
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Tried to parse AWS")

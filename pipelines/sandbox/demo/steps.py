@@ -21,6 +21,7 @@ from pipelines.sandbox.build import (
 )
 from pipelines.sandbox.data_capture import describe_endpoint_capture
 from pipelines.sandbox.demo.options import DemoError, DemoOptions
+from pipelines.sandbox.demo.scheduled_job import run_scheduled_job
 from pipelines.sandbox.demo.session import Sandbox, quiet_emulator, running_sandbox, serve_until_interrupted
 from pipelines.sandbox.demo.summary import DemoSummary, render_summary
 from pipelines.sandbox.demo.traffic import HourOfTraffic, score_streams, stream_files, write_labels
@@ -37,10 +38,12 @@ from pipelines.sandbox.serving import CaptureBuffering, serve_world
 from pipelines.sandbox.world import BUILD_STEPS, BucketKind, Stage, World, WorldSettings, build_world
 from pipelines.stage_export import StageExport
 from pipelines.storage import Storage
+from pipelines.timewindow import HOUR, format_utc
 
-DEMO_STEPS = 1 + BUILD_STEPS + 1 + 1 + len(Stage) + 5
+DEMO_STEPS = 1 + BUILD_STEPS + 1 + 1 + len(Stage) + 6
 MONITORING_REPORT = "monitoring-report.html"
 MONITORING_LOG = "monitoring.log"
+PROCESSING_JOBS = "processing-jobs"  # the stand-in's /opt/ml of each job, with the job's log
 
 
 def run_demo(options: DemoOptions, stream: TextIO | None = sys.stdout) -> DemoSummary:
@@ -103,6 +106,20 @@ def demo_steps(sandbox: Sandbox, options: DemoOptions, progress: Progress) -> De
             endpoint.flush()
         capture_files = {name: endpoint.capture_files for name, endpoint in sandbox.endpoints.items()}
     monitoring = monitor_prod(sandbox, world, build.export_file(Stage.PROD.value), streams, options, progress)
+    # The drifted hour's execution (the latest hour's without drift).
+    scheduled = max([item.hour for item in streams if item.drifted] or [item.hour for item in streams]) + HOUR
+    with progress.step(
+        f"Fire prod's DataQuality schedule for {format_utc(scheduled)} (Processing backend: Scheduler, "
+        "Step Functions, the job, metrics, alert)"
+    ):
+        scheduled_job = run_scheduled_job(
+            sandbox,
+            stacks[Stage.PROD.value].stack_name,
+            build.folder,
+            scheduled,
+            options.output / PROCESSING_JOBS,
+            progress,
+        )
     return DemoSummary(
         aws_endpoint_url=sandbox.aws.endpoint_url,
         runtime_endpoint_url=sandbox.runtime.endpoint_url,
@@ -121,12 +138,14 @@ def demo_steps(sandbox: Sandbox, options: DemoOptions, progress: Progress) -> De
         ground_truth=ground_truth,
         baselines={label: version.baselines_uri for label, version in world.versions.items()},
         monitoring=monitoring,
+        scheduled_job=scheduled_job,
         outputs={
             "build folder": str(build.folder),
             "build log": str(build.log),
             "lambda log": str(options.output / "lambda.log"),
             "monitoring log": str(options.output / MONITORING_LOG),
             "monitoring report": str(options.output / MONITORING_REPORT),
+            "processing jobs": str(options.output / PROCESSING_JOBS),
             "summary": str(options.output / "summary.json"),
         },
     )

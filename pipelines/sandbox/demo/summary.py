@@ -56,6 +56,7 @@ class DemoSummary:
     ground_truth: dict[str, Any]
     baselines: dict[str, str]
     monitoring: dict[str, Any]
+    scheduled_job: dict[str, Any]
     outputs: dict[str, str]
 
     def to_json(self) -> dict[str, Any]:
@@ -111,6 +112,7 @@ def render_summary(summary: DemoSummary, options: DemoOptions) -> str:
         f"  results in {monitoring['results']}/, commands and their output in {monitoring['log']}",
         f"  HTML report: {monitoring['report']}",
     ]
+    lines += render_scheduled_job(summary.scheduled_job)
     if options.serve:
         lines += _poke_hints(summary)
     else:
@@ -119,6 +121,44 @@ def render_summary(summary: DemoSummary, options: DemoOptions) -> str:
             "The emulator stops now; run with --serve to keep it up and explore it with the AWS CLI.",
         ]
     return "\n".join(lines) + "\n"
+
+
+def render_scheduled_job(job: dict[str, Any]) -> list[str]:
+    """prod's scheduled job on the Processing backend (``scheduled_job``), as a person reads it."""
+    run = job["job"]
+    lines = [
+        "",
+        f"prod's scheduled job (Processing backend, stack {job['stack']}):",
+        f"  {job['schedule']} ({job['schedule_expression']}) fired for {job['scheduled_time']}: "
+        f"monitors {job['input']['Monitors']}",
+        f"  state machine execution {job['execution_status']}; processing job {run['name']} {run['status']} "
+        f"in {run['seconds']} s ({run['instance']}, limit {run['max_runtime_s']} s; log {run['log']})",
+        f"  exit message: {run['exit_message'] or run['failure_reason']}",
+    ]
+    for output, files in job["results"].items():
+        folders = sorted({f.rsplit("/", 1)[0] + "/" for f in files})
+        lines.append(f"  {output} results: {', '.join(folders)}")
+    lines += [
+        f"  CloudWatch {name}: {len(names)} metric names, e.g. {', '.join(names[:3])}"
+        for name, names in job["metrics"].items()
+    ]
+    lines += [
+        f"    constraint_violations of {schedule}: {count:g}"
+        for schedule, count in job["constraint_violations"].items()
+    ]
+    for alert in job["alerts"]:
+        lines += [
+            f"  alert received (SQS queue on the alert topic): {alert['detail_type']}, {alert['status']}",
+            f"    {alert['exit_message'] or alert['failure_reason']}",
+        ]
+    if not job["alerts"]:
+        lines.append("  no alert: every monitor completed without violations")
+    lines += [
+        "  (The job's data-quality execution is the drifted hour's, as run above. Its model-quality window",
+        "  is moved by prod's offsets, -P1D to -PT1H: the day before the drifted hour holds none of the",
+        "  demo's traffic, so that execution fails for want of data, as Model Monitor's would.)",
+    ]
+    return lines
 
 
 def _poke_hints(summary: DemoSummary) -> list[str]:
