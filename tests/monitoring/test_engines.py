@@ -17,6 +17,7 @@ from engine_results import differences, result_files, summaries
 from monitor_world import World, make_world
 
 from pipelines.monitoring.capture_reader import CaptureReader, capture_files
+from pipelines.monitoring.data_quality.sketches import WeightedSample, histogram_buckets, kll_levels, new_kll
 from pipelines.monitoring.engines import EngineSpec
 from pipelines.monitoring.engines.local import file_slices
 from pipelines.monitoring.execution import load_baseline, run_execution
@@ -200,3 +201,27 @@ def test_a_capture_file_copied_into_another_slice_is_read_once_by_the_workers(
     assert one[f"{ENDPOINT}-DataQuality"]["inputs"]["records"] == world.drifted.records
     assert one == summaries(tmp_path / "two")
     assert differences(result_files(tmp_path / "one"), result_files(tmp_path / "two")) == []
+
+
+def _kll_block(values: np.ndarray) -> dict[str, Any]:
+    sketch = new_kll()
+    for value in values:
+        sketch.update(float(value))
+    sample = WeightedSample.from_kll(sketch)
+    buckets = histogram_buckets(sample, float(values.min()), float(values.max()))
+    data = kll_levels(sketch)
+    return {"buckets": buckets, "sketch": {"parameters": {"c": 2 / 3, "k": 2048.0}, "data": data}}
+
+
+def test_kll_blocks_past_k_values_compare_as_distributions_within_the_rank_error() -> None:
+    values = np.random.default_rng(5).normal(size=20_000)
+    one_pass = _kll_block(values)
+    reordered = _kll_block(values[::-1])  # the compactions' random bits and order differ
+    assert one_pass["sketch"]["data"] != reordered["sketch"]["data"]
+    assert differences(one_pass, reordered, "x.kll") == []
+    # A different distribution with the same minimum and maximum (so the same bucket bounds).
+    shifted = np.where(values < np.quantile(values, 0.4), values, values + 0.05)
+    shifted[np.argmin(values)], shifted[np.argmax(values)] = values.min(), values.max()
+    problems = differences(one_pass, _kll_block(shifted), "x.kll")
+    assert problems
+    assert all(line.startswith("x.kll.") for line in problems)

@@ -14,12 +14,18 @@ import pytest
 from capture_traffic import ENDPOINT, START, write_traffic
 from engine_results import differences, result_files, summaries
 from monitor_world import World, make_world
-from test_engines import _run, with_a_copied_capture_file
+from test_engines import WINDOW, _run, with_a_copied_capture_file
+from transaction_scoring.contract import LABEL_COLUMN
 
 from pipelines.capture import CapturedPayload, CaptureEncoding, CaptureRecord
 from pipelines.monitoring.engines import EngineKind, EngineSpec
+from pipelines.monitoring.execution import run_execution
+from pipelines.monitoring.record_source import DatasetColumns
+from pipelines.monitoring.run_settings import RunOptions
+from pipelines.monitoring.settings_resolution import resolve_run_settings
 from pipelines.monitors import MonitorType
 from pipelines.sandbox.data import GeneratorSettings, generate_transactions
+from pipelines.storage import Storage
 from pipelines.timewindow import parse_utc
 
 pytest.importorskip("pyspark", reason="the Spark engine's tests need requirements-spark.txt")
@@ -90,3 +96,23 @@ def test_a_capture_file_copied_into_another_partition_is_read_once_by_spark(
     assert local[f"{ENDPOINT}-DataQuality"]["inputs"]["duplicate_requests"] > 0
     assert local == summaries(tmp_path / "spark")
     assert differences(result_files(tmp_path / "local"), result_files(tmp_path / "spark")) == []
+
+
+def test_a_dataset_reads_the_same_through_spark(spark: None, world: World, tmp_path: Path) -> None:
+    outputs = {}
+    for name, engine in (("local", EngineSpec(processes=1)), ("spark", SPARK)):
+        options = RunOptions(
+            window=WINDOW,
+            dataset=str(world.held_out),
+            dataset_columns=DatasetColumns(label=LABEL_COLUMN),
+            endpoint=ENDPOINT,
+            output=str(tmp_path / name),
+            baseline=str(world.baseline),
+            monitors=(MonitorType.DATA_QUALITY,),
+            engine=engine,
+        )
+        run_execution(Storage(), resolve_run_settings(options, None, Storage()).settings)
+        outputs[name] = result_files(tmp_path / name)
+    assert len(outputs["local"]) == 2
+    assert differences(outputs["local"], outputs["spark"]) == []
+    assert summaries(tmp_path / "local") == summaries(tmp_path / "spark")

@@ -21,6 +21,7 @@ import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from typing import Any
 
 import polars as pl
 
@@ -45,7 +46,7 @@ def default_processes() -> int:
         return os.cpu_count() or 1
 
 
-def file_slices(files: Sequence[str], count: int) -> list[tuple[int, list[str]]]:
+def file_slices(files: Sequence[Any], count: int) -> list[tuple[int, list[Any]]]:
     """``files`` in ``count`` contiguous runs of near-equal length, each with its first file's ordinal."""
     count = max(1, min(count, len(files)))
     size, extra = divmod(len(files), count)
@@ -90,8 +91,15 @@ def compute_local(
     return merge_in_order(without_repeated_requests(results, reread), job)
 
 
-def _local_bytes(files: Sequence[str]) -> int:
-    return sum(os.path.getsize(path) for path in files)
+def _local_bytes(parts: Sequence[Any]) -> int:
+    """The size of the window's local files (a part is a file, or a transform's input and output files)."""
+    paths = []
+    for part in parts:
+        if isinstance(part, str):
+            paths.append(part)
+        else:
+            paths += [p for p in (getattr(part, "input", None), getattr(part, "output", None)) if p]
+    return sum(os.path.getsize(path) for path in paths)
 
 
 @contextmanager
@@ -120,7 +128,7 @@ def _start_worker(job: WindowJob) -> None:
     _JOB, _STORAGE = job, job.storage()
 
 
-def _run_slice(first: int, files: list[str]) -> bytes:
+def _run_slice(first: int, files: list[Any]) -> bytes:
     assert _JOB is not None
     assert _STORAGE is not None
     # No prefetch thread: the worker's core is busy either way, and the other cores have their own workers.
