@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 CHECKOV_VENV := .venv-checkov
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test test-another-day lint format bench lock clean
+.PHONY: help setup setup-spark demo test test-another-day lint format bench lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,6 +24,14 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt $(VENV)/.installed
 	touch $@
 
 setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed  ## create the virtualenvs from the pinned requirements
+
+$(VENV)/.spark-installed: requirements-spark.txt $(VENV)/.installed
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-spark.txt
+	touch $@
+
+# The Spark engine (`run --engine spark`) is optional: PySpark and a Java 17 runtime. Without them its tests
+# are skipped; `.ci/run` installs both.
+setup-spark: $(VENV)/.spark-installed  ## add PySpark to .venv for the Spark engine (needs Java 17)
 
 # Flags of `python -m pipelines.sandbox demo` pass through ARGS, e.g. `make demo ARGS="--serve --now 2026-03-02T15:00:00Z"`.
 demo: $(VENV)/.installed  ## run the whole pipeline locally (no AWS account needed); ARGS=--serve keeps it up
@@ -58,11 +66,14 @@ bench: $(VENV)/.installed  ## run the benchmarks (figures go into docs/benchmark
 	$(BIN)/python -m benchmarks.monitor_throughput
 	$(BIN)/python -m benchmarks.model_monitors
 	$(BIN)/python -m benchmarks.model_quality_slack
+	$(MAKE) setup-spark
+	$(BIN)/python -m benchmarks.engines
 
 lock: $(VENV)/.installed  ## re-pin requirements*.txt from requirements*.in
 	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements.in -o requirements.txt
 	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements-checkov.in -o requirements-checkov.txt
 	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements.txt requirements-bench.in -o requirements-bench.txt
+	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements-spark.in -o requirements-spark.txt
 	# the Processing job's pins: the prebuilt image's Python and platform (pipelines/container/image.py), the
 	# versions of requirements.txt (what the tests ran)
 	$(BIN)/uv pip compile --quiet --python-version 3.12 --python-platform x86_64-manylinux_2_28 --only-binary :all: \

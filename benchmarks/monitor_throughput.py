@@ -116,8 +116,9 @@ def write_capture(records: pl.DataFrame, folder: Path, seed: int) -> None:
                 ).alias("endpointOutput"),
             ).alias("captureData"),
             pl.struct(
-                pl.concat_str(pl.lit("evt-"), pl.col("request").cast(pl.String)).alias("eventId"),
-                pl.concat_str(pl.lit("inf-"), pl.col("request").cast(pl.String)).alias("inferenceId"),
+                # eventIds unique across calls (seeds): the reader leaves out a repeated eventId
+                pl.concat_str(pl.lit(f"evt-{seed}-"), pl.col("request").cast(pl.String)).alias("eventId"),
+                pl.concat_str(pl.lit(f"inf-{seed}-"), pl.col("request").cast(pl.String)).alias("inferenceId"),
                 pl.lit("2026-11-29T10:15:00Z").alias("inferenceTime"),
             ).alias("eventMetadata"),
             pl.lit("0").alias("eventVersion"),
@@ -159,7 +160,7 @@ def measure_ours(capture: Path, baseline: Path, out: Path) -> dict[str, Any]:
         "records": reader.report.records,
         "seconds": seconds,
         "read_and_profile_seconds": read_and_profile,
-        "peak_rss_mb": _peak_rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
         "flagged": flagged,
         "distances": {k: round(m.distance, 4) for k, m in result.drift.items()},
     }
@@ -203,13 +204,13 @@ def measure_evidently(capture: Path, baseline_csv: Path) -> dict[str, Any]:
         "records": len(current),
         "seconds": seconds,
         "read_seconds": read_seconds,
-        "peak_rss_mb": _peak_rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
         "flagged": sorted(flagged),
         "scores": scores,
     }
 
 
-def _peak_rss_mb() -> float:
+def peak_rss_mb() -> float:
     """This process's peak resident memory. ``VmHWM`` is per address space, so unlike ``ru_maxrss`` (which
     Linux carries over from the parent across fork/exec) it does not include the generator's peak."""
     for line in Path("/proc/self/status").read_text().splitlines():

@@ -41,6 +41,7 @@ from pipelines.monitoring.csv_capture import (
     write_csv_capture,
 )
 from pipelines.monitoring.dataset_reader import DatasetFormat, DatasetLayout
+from pipelines.monitoring.engines import EngineKind, EngineSpec
 from pipelines.monitoring.execution import RunInputError, run_execution
 from pipelines.monitoring.explainability.monitor import DEFAULT_BACKGROUND_ROWS
 from pipelines.monitoring.explainers import fraud_model, load_explainer
@@ -400,6 +401,22 @@ def _run_parser(parser: argparse.ArgumentParser) -> None:
         help="How bias drift measures Disparate Impact: its distance from 0 like every metric "
         "(default, the service's) or |log DI| (a ratio, balanced at 1); see docs/monitors/fidelity.md.",
     )
+    parser.add_argument(
+        "--engine",
+        choices=[kind.value for kind in EngineKind],
+        default=EngineKind.LOCAL.value,
+        help="What reads the windows: local (this machine's cores, default) or spark (PySpark, "
+        "requirements-spark.txt); see docs/monitors/engines.md.",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        help="Local engine: worker processes (default: the machine's cores).",
+    )
+    parser.add_argument(
+        "--spark-master",
+        help="Spark engine: the master URL (default: the running session's, else local[*]).",
+    )
     parser.add_argument("--inference-attribute", help="Predicted label field of a response (default class).")
     parser.add_argument(
         "--probability-attribute", help="Probability field of a response (default probability)."
@@ -650,6 +667,7 @@ def run_options(args: argparse.Namespace, problems: list[tuple[Setting, str]]) -
         explain_max_records=args.explain_max_records,
         bias_tolerance=args.bias_tolerance,
         bias_di_rule=DisparateImpactRule(args.bias_di_rule),
+        engine=EngineSpec(EngineKind(args.engine), args.processes, spark_master=args.spark_master),
     )
 
 
@@ -766,6 +784,10 @@ def run_argv(options: RunOptions, stage_export: str | None = None) -> list[str]:
         add("--bias-tolerance", options.bias_tolerance)
     if options.bias_di_rule is not DisparateImpactRule.DISTANCE_FROM_ZERO:
         add("--bias-di-rule", options.bias_di_rule.value)
+    if options.engine.kind is not EngineKind.LOCAL:
+        add("--engine", options.engine.kind.value)
+    add("--processes", options.engine.processes)
+    add("--spark-master", options.engine.spark_master)
     return argv
 
 

@@ -6,8 +6,10 @@ What happens, in order (nothing is computed until everything that can be checked
 1. Choose the monitors: the ones asked for (each must have its inputs, or it is a user error), else every
    selected monitor that has its inputs; one without them is ``Skipped``, with the reason.
 2. Read and validate every baseline file (all problems reported at once): each monitor's ``load_baseline``.
-3. Read the records (``windows``): each window once, whatever the number of monitors that use it.
-4. Run each monitor (its ``evaluate``) and write its files where Model Monitor writes them:
+3. Read the records (``windows``): each window once, whatever the number of monitors that use it, by the
+   run's engine (``engines``), which merges each monitor's partial results (its ``partials``).
+4. Finish each monitor (its ``finish``, on the merged partial) and write its files where Model Monitor
+   writes them:
    ``{output}/{endpoint}/{endpoint}-{MonitoringType}/yyyy/mm/dd/hh/`` where the hour is the execution's
    scheduled time, i.e. the end of the execution window (an hourly execution at 14:00 analyses 13:00-14:00
    and writes to ``.../14/``), plus ``summary.json``. A dataset has no time: it is read whole, and the
@@ -194,8 +196,8 @@ def run_execution(
         log.info("explainability explains the %s", explainer.description)
         model = explainer.load()
 
-    readings = {m: hooks_of(MONITORS[m]).reading(settings, loaded[m][1]) for m in runnable}
-    windows = read_windows(storage, settings, readings)
+    partials = {m: hooks_of(MONITORS[m]).partials(settings, loaded[m][1]) for m in runnable}
+    windows = read_windows(storage, settings, partials)
     outcomes: list[MonitorOutcome] = []
     for monitor in settings.monitors:
         folder = execution_folder(
@@ -225,7 +227,7 @@ def run_execution(
             input_problems=data.problems(),
             baseline=files.as_summary(),
         )
-        inputs = MonitorInputs(settings, baseline, data, data.accumulators.get(monitor.value), model)
+        inputs = MonitorInputs(settings, baseline, data, data.partials.get(monitor.value), model)
         outcomes.append(_run_monitor(storage, monitor, base, folder, inputs, name_setting))
     return ExecutionResult(settings, tuple(outcomes))
 
@@ -240,7 +242,7 @@ def _run_monitor(
 ) -> MonitorOutcome:
     """Compute one monitor, write its files and summary; a failure is recorded, not raised."""
     try:
-        computed = hooks_of(MONITORS[monitor]).evaluate(inputs)
+        computed = hooks_of(MONITORS[monitor]).finish(inputs)
     except NoData as no_data:
         summary = replace(base, status=FAILED, reason=show(str(no_data), name_setting))
         summary.write(storage, folder)

@@ -6,9 +6,10 @@ Each monitor implements the hooks in its own package (``data_quality/hooks.py``,
 - baselining (``baseline``) asks each monitor whether its inputs are given (``missing_baseline_inputs``)
   and to write its baseline files (``make_baseline``);
 - a run (``execution``) asks each monitor to read and validate its baseline documents (``load_baseline``),
-  what it keeps of its window's records (``reading``: all, a sample, none, and/or a batch accumulator), and
-  to evaluate them (``evaluate``); it reads each window once for every monitor that uses it
-  (``windows``), with the ground truth merged for monitors that need it.
+  how it computes over slices of its window (``partials``: a ``partial_results.Partials``, whose partial
+  results merge), and to finish the merged partial into its result files (``finish``). Each window is read
+  once for every monitor that uses it (``windows``), by the engine the run chose (``engines``: one process,
+  all local cores, or Spark), with the ground truth merged for monitors that need it.
 
 Like Powertools' persistence layers: one base contract, one small implementation per backend.
 """
@@ -18,15 +19,13 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
-
-import polars as pl
 
 from pipelines.monitoring.baseline_files import BaselineFiles
 from pipelines.monitoring.capture_reader import CaptureReadReport
 from pipelines.monitoring.ground_truth_merge import GroundTruthLabels, MergeReport, ground_truth_window
+from pipelines.monitoring.partial_results import Partials
 from pipelines.monitoring.summary import MAX_INPUT_PROBLEMS
 from pipelines.monitors import MonitorDefinition
 from pipelines.setting_names import setting
@@ -54,28 +53,6 @@ class Computed:
     inputs: Mapping[str, int] = field(default_factory=dict)
 
 
-class Records(Enum):
-    """Which of its window's records a monitor keeps."""
-
-    NONE = "none"
-    ALL = "all"
-    SAMPLE = "sample"  # a seeded uniform sample of at most ``explain_max_records``
-
-
-class BatchAccumulator(Protocol):
-    """Something a monitor computes batch by batch while its window is read (memory bounded by features)."""
-
-    def add(self, batch: pl.DataFrame) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """What a monitor keeps of its window: records, and/or a batch accumulator it makes."""
-
-    records: Records = Records.NONE
-    accumulator: Callable[[], BatchAccumulator] | None = None
-
-
 @dataclass(frozen=True, slots=True)
 class BaselineDocuments:
     """One monitor's baseline files and their parsed JSON (None for a file not given)."""
@@ -88,13 +65,13 @@ class BaselineDocuments:
 
 @dataclass
 class WindowData:
-    """One window of captured records, read once for every monitor that uses it."""
+    """One window of captured records, read once for every monitor that uses it: what was read, and each
+    monitor's merged partial result."""
 
     window: TimeWindow
     report: CaptureReadReport
-    accumulators: dict[str, BatchAccumulator] = field(default_factory=dict)  # by monitor type
-    records: pl.DataFrame | None = None  # every record, or a uniform sample
-    labels: GroundTruthLabels | None = None
+    partials: dict[str, Any] = field(default_factory=dict)  # by monitor type
+    labels: GroundTruthLabels | None = None  # counts and problems of the labels read (not the labels)
     merge: MergeReport | None = None
 
     def inputs(self) -> dict[str, int]:
@@ -126,26 +103,23 @@ class MonitorInputs:
     settings: RunSettings
     baseline: Any  # what its ``load_baseline`` returned
     data: WindowData
-    accumulator: BatchAccumulator | None = None
+    partial: Any = None  # its merged partial result (``MonitorHooks.partials``)
     model: ProbabilityModel | None = None
 
     def no_data(self) -> NoData:
         """Model Monitor's "Job inputs had no data", with what was read."""
         return NoData(f"{NO_DATA}: {self.settings.source.no_records(self.data.window, self.data.report)}")
 
-    def records(self) -> pl.DataFrame:
-        """Its window's records (raises ``NoData`` when there are none)."""
-        if self.data.records is None or self.data.records.height == 0:
+    def require_records(self) -> None:
+        """Raise ``NoData`` when the window has no records."""
+        if self.data.report.records == 0:
             raise self.no_data()
-        return self.data.records
 
-    def labelled_records(self) -> pl.DataFrame:
-        """The records merged with their ground truth (raises ``NoData`` when none has a label)."""
+    def require_labelled(self) -> None:
+        """Raise ``NoData`` when no record of the window has a ground-truth label."""
         data, settings = self.data, self.settings
-        assert data.records is not None
         assert data.merge is not None
-        if data.report.records == 0:
-            raise self.no_data()
+        self.require_records()
         if data.merge.matched_records == 0 and settings.source.labels_in_records:
             raise NoData(
                 f"{NO_DATA}: none of the {data.report.records} records of {settings.source.location} has "
@@ -160,7 +134,6 @@ class MonitorInputs:
                 f"folders of {hours}; labels collected later are for a later execution, or move the capture "
                 f"window back with {setting('start_offset')}/{setting('end_offset')})"
             )
-        return data.records
 
 
 @runtime_checkable
@@ -171,12 +144,13 @@ class MonitorHooks(Protocol):
         """Validate the monitor's baseline documents; raise a ``UserError`` naming every problem."""
         ...
 
-    def reading(self, settings: RunSettings, baseline: Any) -> Reading:
-        """What the monitor keeps of its window's records."""
+    def partials(self, settings: RunSettings, baseline: Any) -> Partials[Any]:
+        """How the monitor computes over slices of its window (picklable; see ``partial_results``)."""
         ...
 
-    def evaluate(self, inputs: MonitorInputs) -> Computed:
-        """Check the window against the baseline; raise ``NoData`` or a ``UserError`` when it cannot."""
+    def finish(self, inputs: MonitorInputs) -> Computed:
+        """Check the merged partial (``inputs.partial``) against the baseline; raise ``NoData`` or a
+        ``UserError`` when it cannot."""
         ...
 
     def missing_baseline_inputs(self, options: BaselineOptions, model: ProbabilityModel | None) -> str | None:

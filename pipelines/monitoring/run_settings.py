@@ -19,6 +19,7 @@ from transaction_scoring.contract import TRANSACTION_ID
 from pipelines.monitoring.baseline_files import BaselineFiles
 from pipelines.monitoring.bias.drift import DisparateImpactRule
 from pipelines.monitoring.dataset_reader import DatasetLayout
+from pipelines.monitoring.engines import EngineSpec
 from pipelines.monitoring.record_source import DatasetColumns, RecordSource
 from pipelines.monitors import MONITORS, BaselineFile, MonitorDefinition, MonitorType
 from pipelines.timewindow import TimeWindow
@@ -65,6 +66,8 @@ class Setting(StrEnum):
     PROBABILITY_ATTRIBUTE = "probability_attribute"
     GROUND_TRUTH = "ground_truth"
     VARIANT = "variant"
+    ENGINE = "engine"
+    PROCESSES = "processes"
 
 
 # The order problems are reported in (a setting not listed comes last, e.g. a baseline file's).
@@ -127,6 +130,7 @@ class RunOptions:
     explain_max_records: int = DEFAULT_EXPLAIN_MAX_RECORDS
     bias_tolerance: float = 0.0
     bias_di_rule: DisparateImpactRule = DisparateImpactRule.DISTANCE_FROM_ZERO
+    engine: EngineSpec = field(default_factory=EngineSpec)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +159,7 @@ class RunSettings:
     bias_di_rule: DisparateImpactRule = DisparateImpactRule.DISTANCE_FROM_ZERO
     seed: int = 0
     disabled: Mapping[MonitorType, str] = field(default_factory=dict)  # not selected, and why
+    engine: EngineSpec = field(default_factory=EngineSpec)  # what reads the windows (``engines``)
 
     @property
     def scheduled_time(self) -> datetime:

@@ -103,6 +103,7 @@ def resolve_run_settings(
         bias_tolerance=options.bias_tolerance,
         bias_di_rule=options.bias_di_rule,
         disabled=disabled,
+        engine=options.engine,
     )
     return ResolvedRun(settings, options.explainer)
 
@@ -127,6 +128,8 @@ def option_problems(options: RunOptions, export: StageExport | None) -> list[str
     explainer = options.explainer
     if explainer is not None and explainer.model is not None and explainer.endpoint is not None:
         problems.append(f"give {setting(Setting.MODEL)} or {setting(Setting.EXPLAIN_ENDPOINT)}, not both")
+    if options.engine.processes is not None and options.engine.processes < 1:
+        problems.append(f"{setting(Setting.PROCESSES)} is {options.engine.processes}: expected at least 1")
     if options.explain_max_records < 1:
         problems.append(
             f"{setting(Setting.EXPLAIN_MAX_RECORDS)} is {options.explain_max_records}: expected at least 1"

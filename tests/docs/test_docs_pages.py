@@ -24,6 +24,7 @@ REQUIREMENT_FILES = (
     "requirements.in",
     "requirements-bench.in",
     "requirements-checkov.in",
+    "requirements-spark.in",
     "requirements-job.in",
 )
 
@@ -34,7 +35,7 @@ def direct_dependencies() -> set[str]:
     for name in REQUIREMENT_FILES:
         for line in (REPO_ROOT / name).read_text().splitlines():
             requirement = line.split("#", 1)[0].strip()
-            if requirement:
+            if requirement and not requirement.startswith("-"):  # not an option line (-c constraints)
                 names.add(re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0].lower())
     return names
 

@@ -34,8 +34,17 @@ class Traffic:
     records: int
 
 
-def write_traffic(root: Path, frame: pd.DataFrame, probabilities: np.ndarray, *, seed: int) -> Traffic:
-    """One hour of capture (three files) and its ground truth, collected within the hour."""
+def write_traffic(
+    root: Path,
+    frame: pd.DataFrame,
+    probabilities: np.ndarray,
+    *,
+    seed: int,
+    encodings: dict[str, CaptureEncoding] | None = None,
+) -> Traffic:
+    """One hour of capture (three files) and its ground truth, collected within the hour; ``encodings``:
+    the endpoint's text content types (default JSON as text; ``{}``: every payload in BASE64)."""
+    encodings = JSON_CAPTURE if encodings is None else encodings
     rng = np.random.default_rng(seed)
     records, labels = request_records(frame), frame[LABEL_COLUMN].tolist()
     start = parse_utc(START)
@@ -49,8 +58,8 @@ def write_traffic(root: Path, frame: pd.DataFrame, probabilities: np.ndarray, *,
         inference_id = f"req-{seed}-{i}"
         lines.append(
             CaptureRecord(
-                CapturedPayload.encode(encode_request(batch), "application/json", JSON_CAPTURE),
-                CapturedPayload.encode(encode_response(predictions), "application/json", JSON_CAPTURE),
+                CapturedPayload.encode(encode_request(batch), "application/json", encodings),
+                CapturedPayload.encode(encode_response(predictions), "application/json", encodings),
                 event_id=f"event-{seed}-{i}",
                 inference_time=start + timedelta(seconds=3000 * i // len(records)),
                 inference_id=inference_id,

@@ -26,30 +26,27 @@ import numpy as np
 import pandas as pd
 import pytest
 from analyzer_versions import without_newer_analyzer_fields
-from capture_traffic import END, ENDPOINT, START, Traffic, write_traffic
+from capture_traffic import END, ENDPOINT, START, Traffic
+from monitor_world import PERSONAL_AND_IDS, World, make_world
 from paths import CLARIFY_REFERENCE_CONFIG
 from transaction_scoring.contract import (
     FEATURE_COLUMNS,
-    IDENTIFIER_COLUMNS,
     LABEL_COLUMN,
-    PERSONAL_DATA_COLUMNS,
     TRANSACTION_ID,
 )
 
 from pipelines.aws import client
 from pipelines.capture import CapturedPayload, CaptureEncoding, CaptureRecord, capture_file_key
 from pipelines.ground_truth import GroundTruthRecord, ground_truth_file_key
-from pipelines.model import FraudModel, TrainingSettings, train_fraud_model
+from pipelines.model import FraudModel
 from pipelines.monitoring.baseline import BaselineOptions, make_baselines
 from pipelines.monitoring.cli import main
 from pipelines.monitoring.report.calculations import feature_distance, stated_drift_distance
 from pipelines.monitoring.report.documents import parse_data_quality_statistics
-from pipelines.sandbox.data import Drift, GeneratorSettings, generate_transactions
 from pipelines.storage import Storage, join_location
 from pipelines.timewindow import parse_utc
 
 HOUR_FOLDER = "2026/11/29/14"  # the execution's scheduled hour: the window's end
-PERSONAL_AND_IDS = ",".join((*IDENTIFIER_COLUMNS, *PERSONAL_DATA_COLUMNS))  # what the endpoint never gets
 SCHEDULES = {
     "DataQuality": f"{ENDPOINT}-DataQuality",
     "ModelQuality": f"{ENDPOINT}-ModelQuality",
@@ -59,51 +56,9 @@ SCHEDULES = {
 
 
 # -- the world -----------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class World:
-    root: Path
-    model: Path
-    held_out: Path
-    baseline: Path
-    clean: Traffic
-    drifted: Traffic
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    root = tmp_path_factory.mktemp("world")
-    model = train_fraud_model(
-        generate_transactions(GeneratorSettings(rows=3000, seed=1)), TrainingSettings(rounds=30)
-    )
-    model.save(str(root / "model.tar.gz"))
-    generate_transactions(GeneratorSettings(rows=3000, seed=2)).to_csv(root / "held-out.csv", index=False)
-    code = main(
-        [
-            "baseline",
-            "--dataset", str(root / "held-out.csv"),
-            "--output", str(root / "baseline"),
-            "--label", LABEL_COLUMN,
-            "--exclude", PERSONAL_AND_IDS,
-            "--model", str(root / "model.tar.gz"),
-            "--facet", "Device Used",
-            "--facet-values", "mobile",
-            # the suggested thresholds are the baseline's own values: allow an hour's sampling noise
-            # (benchmarks/model_quality_slack.py: 0.05 is crossed by chance in half of the hours)
-            "--model-quality-slack", "0.1",
-        ]
-    )  # fmt: skip
-    assert code == 0
-    clean = generate_transactions(GeneratorSettings(rows=1500, seed=3))
-    drifted = generate_transactions(GeneratorSettings(rows=1500, seed=4, drift=Drift.typical()))
-    shuffled = np.random.default_rng(5).permutation(model.predict_proba(drifted))
-    return World(
-        root=root,
-        model=root / "model.tar.gz",
-        held_out=root / "held-out.csv",
-        baseline=root / "baseline",
-        clean=write_traffic(root / "clean", clean, model.predict_proba(clean), seed=3),
-        drifted=write_traffic(root / "drifted", drifted, shuffled, seed=4),
-    )
+    return make_world(tmp_path_factory.mktemp("world"))
 
 
 def run_args(

@@ -8,13 +8,14 @@ a user error, to show that one monitor's failure does not stop the others.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
 from pipelines.errors import UserError
 from pipelines.monitoring.baseline import BaselineOptions, BaselineRequest
-from pipelines.monitoring.hooks import BaselineDocuments, Computed, MonitorInputs, Reading
+from pipelines.monitoring.hooks import BaselineDocuments, Computed, MonitorInputs
 from pipelines.monitoring.run_settings import RunSettings
 from pipelines.monitors import BaselineFile, BaselineFileSpec, MonitorDefinition, MonitorType
 from pipelines.monitors.files import CONSTRAINTS, VIOLATIONS
@@ -23,12 +24,24 @@ from pipelines.storage import Storage, join_location
 CHECK = "record_count_check"
 
 
-class _Count:
-    def __init__(self) -> None:
-        self.records = 0
+@dataclass(frozen=True)
+class CountPartials:
+    """The partial result: the number of records (merged by adding)."""
 
-    def add(self, batch: pl.DataFrame) -> None:
-        self.records += batch.height
+    def empty(self) -> int:
+        return 0
+
+    def add(self, partial: int, batch: pl.DataFrame) -> int:
+        return partial + batch.height
+
+    def merge(self, first: int, second: int) -> int:
+        return first + second
+
+    def to_bytes(self, partial: int) -> bytes:
+        return str(partial).encode()
+
+    def from_bytes(self, data: bytes) -> int:
+        return int(data)
 
 
 class RecordCountHooks:
@@ -40,12 +53,11 @@ class RecordCountHooks:
             raise UserError(f"{documents.files.constraints}: expected {{'min_records': <integer>}}")
         return minimum
 
-    def reading(self, settings: RunSettings, baseline: int) -> Reading:
-        return Reading(accumulator=_Count)
+    def partials(self, settings: RunSettings, baseline: int) -> CountPartials:
+        return CountPartials()
 
-    def evaluate(self, inputs: MonitorInputs) -> Computed:
-        assert isinstance(inputs.accumulator, _Count)
-        records, minimum = inputs.accumulator.records, inputs.baseline
+    def finish(self, inputs: MonitorInputs) -> Computed:
+        records, minimum = inputs.partial, inputs.baseline
         if records == 0:
             raise inputs.no_data()
         violations = (
@@ -70,7 +82,7 @@ class RecordCountHooks:
 
 
 class BrokenHooks(RecordCountHooks):
-    def evaluate(self, inputs: MonitorInputs) -> Computed:
+    def finish(self, inputs: MonitorInputs) -> Computed:
         raise UserError("the broken monitor cannot read anything")
 
 

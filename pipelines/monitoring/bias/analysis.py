@@ -11,6 +11,10 @@ Output format (see tests/fixtures/sagemaker_reference/sagemaker-sdk-clarify-chec
 
 A metric that is undefined for the data keeps its entry with ``"value": null`` and an ``"error"`` text, as
 Clarify writes it. Rows with a missing label, facet, group variable or prediction are left out (counted).
+
+The table holds records, or (``weight_column``) rows of counted records: the run engines' partial result
+counts records per distinct (label, facets, group variable, prediction), and the flip test then runs on a
+seeded sample of the records (``flip_table``), since it needs every record's features.
 """
 
 from __future__ import annotations
@@ -44,10 +48,11 @@ class PredictionColumns:
 
     probability: str | None = None
     label: str | None = None
+    positive: str | None = None  # already decided: True for a positive prediction (counted records)
 
     @property
     def columns(self) -> list[str]:
-        return [c for c in (self.probability, self.label) if c is not None]
+        return [c for c in (self.probability, self.label, self.positive) if c is not None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +113,8 @@ def _predicted_positive(
 ) -> npt.NDArray[np.bool_] | None:
     if predictions is None:
         return None
+    if predictions.positive is not None:
+        return table.get_column(predictions.positive).cast(pl.Boolean).to_numpy()
     if predictions.probability is not None and config.probability_threshold is not None:
         probability = table.get_column(predictions.probability).cast(pl.Float64).to_numpy()
         return probability > config.probability_threshold
@@ -126,11 +133,15 @@ def bias_analysis(
     label_column: str | None = None,
     kinds: ColumnKinds | None = None,
     excluded_columns: Sequence[str] = (),
+    weight_column: str | None = None,
+    flip_table: pl.DataFrame | None = None,
 ) -> BiasAnalysis:
     """The analysis.json document for ``stages`` (pre- and/or post-training) of ``table``.
 
     ``label_column`` overrides the config's label column (captured records carry the merged ground truth
     under another name); ``excluded_columns`` are left out of the flip test's features (metadata).
+    ``weight_column``: each row stands for that many records; the flip test then runs on ``flip_table``
+    (records, e.g. a sample), or reports that it has no records.
     """
     kinds = kinds or ColumnKinds()
     label_name = label_column or config.label_column
@@ -141,10 +152,14 @@ def bias_analysis(
         used += predictions.columns
     require_columns(table, used, where="bias analysis")
     complete = table.drop_nulls(subset=used)
-    rows_dropped = table.height - complete.height
+    weights = None if weight_column is None else complete.get_column(weight_column)
+    rows_used = complete.height if weights is None else int(weights.sum())
+    rows_all = table.height if weight_column is None else int(table.get_column(weight_column).sum())
+    rows_dropped = rows_all - rows_used
+    weight_array = None if weights is None else weights.cast(pl.Int64).to_numpy()
 
     label = positive_index(
-        complete.get_column(label_name), config.label_values_or_threshold, kind=kinds.label
+        complete.get_column(label_name), config.label_values_or_threshold, kind=kinds.label, weights=weights
     )
     predicted = (
         _predicted_positive(complete, config, predictions, label) if Stage.POST_TRAINING in stages else None
@@ -152,6 +167,16 @@ def bias_analysis(
     group = None if group_name is None else _group_codes(complete.get_column(group_name))
     prediction_columns = [] if predictions is None else predictions.columns
     not_features = {label_name, *prediction_columns, *excluded_columns}
+    if weight_column is not None:
+        not_features.add(weight_column)
+    flips = None
+    if weight_column is not None and flip_table is not None:
+        flips = flip_table.drop_nulls(subset=[c for c in used if c != label_name and c in flip_table.columns])
+    flip_predicted = (
+        _predicted_positive(flips, config, predictions, label)
+        if flips is not None and Stage.POST_TRAINING in stages
+        else None
+    )
 
     document: dict[str, Any] = {"version": ANALYSIS_VERSION}
     for stage in stages:
@@ -162,23 +187,40 @@ def bias_analysis(
         facets: dict[str, list[dict[str, Any]]] = {}
         for facet_config, facet_name in zip(config.facets, facet_names, strict=True):
             features, problem = (None, None)
-            if any(m.name == "FT" for m in metrics):
+            wants_flip = any(m.name == "FT" for m in metrics)
+            if wants_flip and weight_column is None:
                 feature_columns = [c for c in complete.columns if c not in not_features and c != facet_name]
                 features, problem = _numeric_features(complete, feature_columns)
+            elif wants_flip and flips is not None:
+                feature_columns = [c for c in flips.columns if c not in not_features and c != facet_name]
+                features, problem = _numeric_features(flips, feature_columns)
+            elif wants_flip:
+                problem = "FlipTest needs the records' features, and none were sampled"
             groups = facet_groups(
                 complete.get_column(facet_name),
                 None if facet_config.value_or_threshold is None else list(facet_config.value_or_threshold),
                 kind=kinds.facets.get(facet_name),
+                weights=weights,
             )
             entries = []
             for facet_group in groups:
+                flip = None
+                if flips is not None and features is not None:
+                    flip = BiasInputs(
+                        facet=facet_group.select(flips.get_column(facet_name)),
+                        label=np.zeros(flips.height, dtype=bool),
+                        predicted=flip_predicted,
+                        features=features,
+                    )
                 inputs = BiasInputs(
                     facet=facet_group.index,
                     label=label.index,
                     predicted=predicted,
                     group=group,
-                    features=features,
+                    features=None if flips is not None else features,
                     features_problem=problem,
+                    weights=weight_array,
+                    flip=flip,
                 )
                 entries.append(
                     {"value_or_threshold": facet_group.label, "metrics": _metric_entries(metrics, inputs)}
@@ -189,7 +231,7 @@ def bias_analysis(
             "facets": facets,
             "label_value_or_threshold": label.label,
         }
-    return BiasAnalysis(document=document, rows_used=complete.height, rows_dropped=rows_dropped)
+    return BiasAnalysis(document=document, rows_used=rows_used, rows_dropped=rows_dropped)
 
 
 def _metric_entries(metrics: Sequence[Any], inputs: BiasInputs) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ have a baseline pass its kinds (see ``kinds_from_analysis``) to keep the groups 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -41,12 +41,16 @@ def _parses_as_integers(series: pl.Series) -> bool:
     return series.cast(pl.Int64, strict=False).null_count() == series.null_count()
 
 
-def column_kind(series: pl.Series, values: Sequence[Any] | None) -> ColumnKind:
-    """Clarify's classification of a facet/label column (see the module docstring)."""
-    present = series.drop_nulls()
-    if present.dtype.is_float():
-        present = present.drop_nans()
-    count = present.len()
+def column_kind(
+    series: pl.Series, values: Sequence[Any] | None, weights: pl.Series | None = None
+) -> ColumnKind:
+    """Clarify's classification of a facet/label column (see the module docstring); ``weights``: records
+    per row (rows of counted records)."""
+    present_mask = series.is_not_null()
+    if series.dtype.is_float():
+        present_mask = present_mask & ~series.is_nan().fill_null(True)
+    present = series.filter(present_mask)
+    count = present.len() if weights is None else int(weights.filter(present_mask).sum())
     uniqueness = 0.0 if count == 0 else present.n_unique() / count
     if values is not None and len(values) > 1:
         return ColumnKind.CATEGORICAL
@@ -158,38 +162,59 @@ def continuous_index(series: pl.Series, intervals: Intervals) -> BoolArray:
 # -- groups -----------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Group:
-    """A selection of rows and how Clarify prints it (``value_or_threshold``)."""
+    """A selection of rows and how Clarify prints it (``value_or_threshold``); ``select`` applies the same
+    selection to another series of the column (e.g. the flip test's sample)."""
 
     label: str
     index: BoolArray
     kind: ColumnKind
+    select: Callable[[pl.Series], BoolArray]
+
+
+def _group(
+    label: str, series: pl.Series, kind: ColumnKind, select: Callable[[pl.Series], BoolArray]
+) -> Group:
+    return Group(label, select(series), kind, select)
+
+
+def _in_intervals(intervals: Intervals) -> Callable[[pl.Series], BoolArray]:
+    return lambda series: continuous_index(series, intervals)
+
+
+def _in_values(values: Sequence[Any]) -> Callable[[pl.Series], BoolArray]:
+    return lambda series: categorical_index(series, values)
 
 
 def facet_groups(
-    series: pl.Series, values: Sequence[Any] | None, kind: ColumnKind | None = None
+    series: pl.Series,
+    values: Sequence[Any] | None,
+    kind: ColumnKind | None = None,
+    weights: pl.Series | None = None,
 ) -> list[Group]:
     """The sensitive group(s) of a facet: one for given values or a threshold, one per value otherwise."""
-    kind = kind or column_kind(series, values)
+    kind = kind or column_kind(series, values, weights)
     if kind is ColumnKind.CONTINUOUS:
         if not values:
             raise ValueError(f"facet {series.name!r} is continuous: give value_or_threshold as [threshold]")
         intervals = threshold_intervals(series, values)
-        return [Group(str(intervals), continuous_index(series, intervals), kind)]
+        return [_group(str(intervals), series, kind, _in_intervals(intervals))]
     if values:
-        return [Group(",".join(map(str, values)), categorical_index(series, values), kind)]
+        return [_group(",".join(map(str, values)), series, kind, _in_values(values))]
     return [
-        Group(str(value), categorical_index(series, [value]), kind)
+        _group(str(value), series, kind, _in_values([value]))
         for value in series.drop_nulls().unique(maintain_order=True).to_list()
     ]
 
 
-def positive_index(series: pl.Series, values: Sequence[Any], kind: ColumnKind | None = None) -> Group:
+def positive_index(
+    series: pl.Series, values: Sequence[Any], kind: ColumnKind | None = None, weights: pl.Series | None = None
+) -> Group:
     """Rows with a positive label (``label_values_or_threshold``), and the text Clarify reports for it."""
-    kind = kind or column_kind(series, values)
+    kind = kind or column_kind(series, values, weights)
     if kind is ColumnKind.CONTINUOUS:
         intervals = threshold_intervals(series, values)
-        return Group(str(intervals), continuous_index(series, intervals), kind)
-    return Group(",".join(map(str, values)), categorical_index(series, values), kind)
+        return _group(str(intervals), series, kind, _in_intervals(intervals))
+    return _group(",".join(map(str, values)), series, kind, _in_values(values))
 
 
 def is_interval_text(value_or_threshold: str) -> bool:

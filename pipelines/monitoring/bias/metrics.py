@@ -24,6 +24,11 @@ Conventions that the formulas leave open, as Clarify resolves them:
 
 A metric that cannot be computed (empty group, no positive labels, non-numeric features for FT, ...)
 raises ``BiasMetricError``; the analysis reports it like Clarify does, with ``"value": null`` and the error.
+
+Rows may stand for several records (``BiasInputs.weights``: the run engines count records per distinct
+(label, facet, group, prediction), the bias monitor's partial result): every count is then the rows'
+weights, and the metrics are the same numbers (GE up to float rounding: its sum runs over rows, not
+records). FT needs each record's features: it runs on ``BiasInputs.flip``, a seeded sample of records.
 """
 
 from __future__ import annotations
@@ -69,11 +74,23 @@ class BiasInputs:
     group: npt.NDArray[Any] | None = None  # group variable values or codes (CDDL, CDDPL)
     features: npt.NDArray[np.float64] | None = None  # other columns, numeric (FT)
     features_problem: str | None = None  # why ``features`` is unavailable
+    weights: npt.NDArray[np.int64] | None = None  # records per row (None: one each)
+    flip: BiasInputs | None = None  # FT's records (a sample) when the rows are counts
 
     def require_predicted(self) -> BoolArray:
         if self.predicted is None:
             raise BiasMetricError("Predicted labels are required for post-training metrics")
         return self.predicted
+
+    def count(self, mask: BoolArray) -> int:
+        """Records in ``mask``."""
+        if self.weights is None:
+            return int(np.count_nonzero(mask))
+        return int(self.weights[mask].sum())
+
+    @property
+    def total(self) -> int:
+        return int(self.facet.size) if self.weights is None else int(self.weights.sum())
 
 
 def divide(a: float, b: float) -> float:
@@ -92,9 +109,9 @@ def _difference(x: float, y: float) -> float:
     return x - y
 
 
-def _sizes(facet: BoolArray) -> tuple[int, int]:
-    n_d = int(np.count_nonzero(facet))
-    n_a = int(facet.size) - n_d
+def _sizes(x: BiasInputs) -> tuple[int, int]:
+    n_d = x.count(x.facet)
+    n_a = x.total - n_d
     if n_a == 0:
         raise BiasMetricError("Negated facet set is empty: every row is in the facet")
     if n_d == 0:
@@ -102,32 +119,28 @@ def _sizes(facet: BoolArray) -> tuple[int, int]:
     return n_a, n_d
 
 
-def _count(mask: BoolArray) -> int:
-    return int(np.count_nonzero(mask))
-
-
 # -- pre-training ---------------------------------------------------------------------------------------
 def class_imbalance(x: BiasInputs) -> float:
     """CI = (n_a - n_d) / (n_a + n_d)."""
-    n_a, n_d = _sizes(x.facet)
+    n_a, n_d = _sizes(x)
     return float(n_a - n_d) / (n_a + n_d)
 
 
-def _positive_proportion_difference(facet: BoolArray, positive: BoolArray) -> float:
-    n_a, n_d = _sizes(facet)
-    return _count(positive & ~facet) / n_a - _count(positive & facet) / n_d
+def _positive_proportion_difference(x: BiasInputs, positive: BoolArray) -> float:
+    n_a, n_d = _sizes(x)
+    return x.count(positive & ~x.facet) / n_a - x.count(positive & x.facet) / n_d
 
 
 def difference_in_positive_proportions_in_labels(x: BiasInputs) -> float:
     """DPL = q_a - q_d, q the share of positive labels."""
-    return _positive_proportion_difference(x.facet, x.label)
+    return _positive_proportion_difference(x, x.label)
 
 
 def _label_distributions(x: BiasInputs) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """P_a and P_d over the label values (negative, positive) that both groups have."""
-    n_a, n_d = _sizes(x.facet)
-    counts_a = (_count(~x.label & ~x.facet), _count(x.label & ~x.facet))
-    counts_d = (_count(~x.label & x.facet), _count(x.label & x.facet))
+    n_a, n_d = _sizes(x)
+    counts_a = (x.count(~x.label & ~x.facet), x.count(x.label & ~x.facet))
+    counts_d = (x.count(~x.label & x.facet), x.count(x.label & x.facet))
     shared = [i for i in (0, 1) if counts_a[i] != 0 and counts_d[i] != 0]
     if not shared:
         raise BiasMetricError("No instance of common facet found, dataset may be too small")
@@ -182,23 +195,27 @@ def kolmogorov_smirnov(x: BiasInputs) -> float:
     return float(np.linalg.norm(p_a - p_d, np.inf))
 
 
-def _conditional_demographic_disparity(
-    facet: BoolArray, positive: BoolArray, group: npt.NDArray[Any] | None
-) -> float:
+def _conditional_demographic_disparity(x: BiasInputs, positive: BoolArray) -> float:
     """CDD = sum_i n_i DD_i / n; DD_i = (d share of negatives) - (d share of positives) in group i."""
+    group, facet = x.group, x.facet
     if group is None or group.size == 0:
         raise BiasMetricError("Group variable is empty or not provided")
-    if _count(positive) == 0:
+    if x.count(positive) == 0:
         raise BiasMetricError("No positive labels in set")
-    if _count(~positive) == 0:
+    if x.count(~positive) == 0:
         raise BiasMetricError("No negative labels in set")
     groups, inverse = np.unique(group, return_inverse=True)
     size = len(groups)
-    counts = np.bincount(inverse, minlength=size).astype(np.float64)
-    positives = np.bincount(inverse, weights=positive, minlength=size).astype(np.int64)
-    negatives = np.bincount(inverse, weights=~positive, minlength=size).astype(np.int64)
-    positives_d = np.bincount(inverse, weights=positive & facet, minlength=size).astype(np.int64)
-    negatives_d = np.bincount(inverse, weights=~positive & facet, minlength=size).astype(np.int64)
+    w = np.ones(group.size, dtype=np.int64) if x.weights is None else x.weights
+
+    def per_group(mask: BoolArray) -> npt.NDArray[np.int64]:
+        return np.bincount(inverse, weights=w * mask, minlength=size).astype(np.int64)
+
+    counts = np.bincount(inverse, weights=w, minlength=size).astype(np.float64)
+    positives = per_group(positive)
+    negatives = per_group(~positive)
+    positives_d = per_group(positive & facet)
+    negatives_d = per_group(~positive & facet)
     share_positive = np.divide(positives_d, positives, out=np.zeros(size), where=positives != 0)
     share_negative = np.divide(negatives_d, negatives, out=np.zeros(size), where=negatives != 0)
     disparity = share_negative - share_positive
@@ -207,7 +224,7 @@ def _conditional_demographic_disparity(
 
 def conditional_demographic_disparity_in_labels(x: BiasInputs) -> float:
     """CDDL: CDD of the labels."""
-    return _conditional_demographic_disparity(x.facet, x.label, x.group)
+    return _conditional_demographic_disparity(x, x.label)
 
 
 # -- post-training ----------------------------------------------------------------------------------------
@@ -223,15 +240,15 @@ class _Cells:
 
 def _cells(x: BiasInputs) -> tuple[_Cells, _Cells]:
     """Confusion counts of a and of d (raises when a group is empty)."""
-    _sizes(x.facet)
+    _sizes(x)
     predicted, label = x.require_predicted(), x.label
 
     def of(group: BoolArray) -> _Cells:
         return _Cells(
-            tp=_count(label & predicted & group),
-            fp=_count(~label & predicted & group),
-            fn=_count(label & ~predicted & group),
-            tn=_count(~label & ~predicted & group),
+            tp=x.count(label & predicted & group),
+            fp=x.count(~label & predicted & group),
+            fn=x.count(label & ~predicted & group),
+            tn=x.count(~label & ~predicted & group),
         )
 
     return of(~x.facet), of(x.facet)
@@ -239,14 +256,14 @@ def _cells(x: BiasInputs) -> tuple[_Cells, _Cells]:
 
 def difference_in_positive_proportions_in_predicted_labels(x: BiasInputs) -> float:
     """DPPL = q^_a - q^_d, q^ the share of positive predictions."""
-    return _positive_proportion_difference(x.facet, x.require_predicted())
+    return _positive_proportion_difference(x, x.require_predicted())
 
 
 def disparate_impact(x: BiasInputs) -> float:
     """DI = q^_d / q^_a."""
-    n_a, n_d = _sizes(x.facet)
+    n_a, n_d = _sizes(x)
     predicted = x.require_predicted()
-    return divide(_count(predicted & x.facet) / n_d, _count(predicted & ~x.facet) / n_a)
+    return divide(x.count(predicted & x.facet) / n_d, x.count(predicted & ~x.facet) / n_a)
 
 
 def difference_in_conditional_acceptance(x: BiasInputs) -> float:
@@ -301,28 +318,35 @@ def treatment_equality(x: BiasInputs) -> float:
 
 def conditional_demographic_disparity_in_predicted_labels(x: BiasInputs) -> float:
     """CDDPL: CDD of the predicted labels."""
-    return _conditional_demographic_disparity(x.facet, x.require_predicted(), x.group)
+    return _conditional_demographic_disparity(x, x.require_predicted())
 
 
 def generalized_entropy(x: BiasInputs) -> float:
     """GE(alpha=2) = sum((b_i / mean(b))^2 - 1) / (2 n), b_i = predicted_i - label_i + 1."""
     predicted = x.require_predicted()
-    n = x.label.size
+    n = x.total
     if n == 0:
         raise BiasMetricError("dataset must be non-empty")
     benefit = predicted.astype(np.int64) - x.label.astype(np.int64) + 1
-    mean_benefit = float(np.sum(benefit, dtype=np.float64)) / n
+    alpha = 2
+    if x.weights is None:
+        mean_benefit = float(np.sum(benefit, dtype=np.float64)) / n
+        if mean_benefit == 0:
+            raise BiasMetricError("All predicted labels are false negatives: GE is undefined")
+        return float(np.sum((benefit / mean_benefit) ** alpha - 1) / (n * alpha * (alpha - 1)))
+    weights = x.weights.astype(np.float64)
+    mean_benefit = float(np.sum(benefit * weights)) / n
     if mean_benefit == 0:
         raise BiasMetricError("All predicted labels are false negatives: GE is undefined")
-    alpha = 2
-    return float(np.sum((benefit / mean_benefit) ** alpha - 1) / (n * alpha * (alpha - 1)))
+    return float(np.sum(weights * ((benefit / mean_benefit) ** alpha - 1)) / (n * alpha * (alpha - 1)))
 
 
 def flip_test(x: BiasInputs) -> float:
     """FT: predictions of d versus the majority prediction of their nearest neighbours in a."""
     from scipy.spatial import cKDTree  # imported on first use: scipy.spatial is slow to import
 
-    n_a, n_d = _sizes(x.facet)
+    x = x.flip if x.flip is not None else x
+    n_a, n_d = _sizes(x)
     predicted = x.require_predicted()
     if x.features is None:
         raise BiasMetricError(x.features_problem or "FlipTest needs the feature columns")
@@ -333,8 +357,8 @@ def flip_test(x: BiasInputs) -> float:
     votes = predicted[~x.facet][nearest].sum(axis=1)
     neighbours_positive = votes * 2 > neighbours
     model_positive = predicted[x.facet]
-    flips_to_negative = _count(model_positive & ~neighbours_positive)
-    flips_to_positive = _count(~model_positive & neighbours_positive)
+    flips_to_negative = x.count(model_positive & ~neighbours_positive)
+    flips_to_positive = x.count(~model_positive & neighbours_positive)
     return divide(flips_to_negative - flips_to_positive, n_d)
 
 

@@ -121,17 +121,22 @@ def evaluate_bias(
     excluded_columns: Sequence[str] = (),
     tolerance: float = 0.0,
     di_rule: DisparateImpactRule = DisparateImpactRule.DISTANCE_FROM_ZERO,
+    weight_column: str | None = None,
+    flip_table: pl.DataFrame | None = None,
 ) -> BiasResult:
     """One bias-drift execution over captured records merged with ground truth.
 
     Column kinds (categorical/continuous) are taken from the baseline when there is one, so a small window
     cannot flip a facet from "value" to "threshold" semantics (Clarify re-infers them from each dataset).
     Metadata columns (``__*``) and ``excluded_columns`` (e.g. the record key) are not features.
-    ``tolerance`` and ``di_rule``: see ``check_bias_drift``.
+    ``tolerance`` and ``di_rule``: see ``check_bias_drift``. ``weight_column`` and ``flip_table``: rows of
+    counted records, and the records the flip test runs on (``bias_analysis``).
     """
     table = labels_as_numbers(table, label_column) if label_column in table.columns else table
     stages = [stage for stage in Stage if config.stage_methods(stage) is not None]
     excluded = not_features(table, excluded_columns)
+    if flip_table is not None:
+        excluded += [c for c in not_features(flip_table, excluded_columns) if c not in excluded]
     analysis = bias_analysis(
         table,
         config,
@@ -140,6 +145,8 @@ def evaluate_bias(
         label_column=label_column,
         kinds=None if baseline_constraints is None else kinds_from_analysis(baseline_constraints),
         excluded_columns=excluded,
+        weight_column=weight_column,
+        flip_table=flip_table,
     )
     violations = (
         []

@@ -11,6 +11,7 @@ either becomes the same envelopes (one row per request), so the rest of the read
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,9 +21,12 @@ from transaction_scoring.contract import TRANSACTION_ID
 
 from pipelines.monitoring.capture_reader.columns import (
     EVENT_ID,
+    FILE,
     INFERENCE_ID,
     INFERENCE_TIME,
     METADATA_COLUMNS,
+    POSITION,
+    POSITION_FILE_SHIFT,
     RECORD_ID,
     RECORD_INDEX,
     REQUEST,
@@ -34,6 +38,7 @@ from pipelines.monitoring.capture_reader.predictions import response_predictions
 from pipelines.monitoring.capture_reader.prefetch import prefetched
 from pipelines.monitoring.capture_reader.records import request_records
 from pipelines.monitoring.capture_reader.types import (
+    MAX_REPORTED_DUPLICATES,
     CaptureReadReport,
     Problems,
     ReadProblem,
@@ -42,7 +47,6 @@ from pipelines.monitoring.capture_reader.types import (
 from pipelines.storage import Storage
 
 DEFAULT_BATCH_BYTES = 32 * 1024 * 1024
-MAX_REPORTED_DUPLICATES = 20  # where the first repeated requests are; all of them are counted
 _EVENT_ID_HASH_SEED = 14
 _CONTRACT_FIELDS = ResponseFields()  # frozen: one shared default
 
@@ -82,33 +86,53 @@ class CaptureReader:
         batch_bytes: int = DEFAULT_BATCH_BYTES,
         prefetch: bool = True,
         load: EnvelopeLoader = capture_file_envelopes,
+        first_file: int = 0,
+        seen_events: pl.Series | None = None,
     ) -> None:
+        """``first_file``: the ordinal of the first file given in the window's whole file list (an engine
+        reading a slice of the window's files passes where its slice starts), for ``POSITION``;
+        ``seen_events``: the eventId hashes (``events``) of the window's earlier slices, whose requests are
+        duplicates here."""
         self._storage = storage
         self._load = load
         self._fields = response_fields
         self._record_id_field = record_id_field
         self._batch_bytes = batch_bytes
         self._prefetch = prefetch
+        self._first_file = first_file
         self._line_numbers: dict[str, list[int]] = {}
         self._seen_events = pl.Series("seen", [], dtype=pl.UInt64)
+        self._earlier_events = seen_events
         self.report = CaptureReadReport()
+
+    @property
+    def events(self) -> pl.Series:
+        """The hashes of the eventIds read (first deliveries), for an engine that reads slices apart."""
+        return self._seen_events
+
+    def skip_events(self, events: pl.Series) -> None:
+        """Leave out requests whose eventId hash is in ``events`` (read by the window's earlier slices)."""
+        self._earlier_events = events
 
     def read(self, files: Iterable[Any]) -> pl.DataFrame:
         """All records at once (for small windows and tests)."""
         frames = list(self.batches(files))
         return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
 
-    def batches(self, files: Iterable[Any]) -> Iterator[pl.DataFrame]:
-        """Record batches; with ``prefetch`` the next batch is parsed on a thread while this one is used."""
-        if self._prefetch:
-            yield from prefetched(self._produce(files), name="capture-reader")
-        else:
-            yield from self._produce(files)
+    def batches(self, files: Iterable[Any], ordinals: Iterable[int] | None = None) -> Iterator[pl.DataFrame]:
+        """Record batches; with ``prefetch`` the next batch is parsed on a thread while this one is used.
 
-    def _produce(self, files: Iterable[Any]) -> Iterator[pl.DataFrame]:
+        ``ordinals``: each file's ordinal in the window (default: consecutive from ``first_file``)."""
+        numbers = ordinals if ordinals is not None else itertools.count(self._first_file)
+        if self._prefetch:
+            yield from prefetched(self._produce(files, numbers), name="capture-reader")
+        else:
+            yield from self._produce(files, numbers)
+
+    def _produce(self, files: Iterable[Any], ordinals: Iterable[int]) -> Iterator[pl.DataFrame]:
         group: list[pl.DataFrame] = []
         size = 0
-        for part in files:
+        for ordinal, part in zip(ordinals, files, strict=False):
             loaded = self._load(self._storage, part)
             self.report.files += 1
             envelopes = loaded.frame
@@ -116,7 +140,7 @@ class CaptureReader:
             self.report.response_problems += self._located(loaded.response_problems)
             self.report.captured_requests += envelopes.height
             if envelopes.height:
-                group.append(envelopes)
+                group.append(envelopes.with_columns(pl.lit(ordinal, dtype=pl.Int64).alias(FILE)))
                 size += loaded.size
             if size >= self._batch_bytes:
                 yield from self._records_of(group)
@@ -135,8 +159,11 @@ class CaptureReader:
         predictions, response_problems = response_predictions(requests.join(counts, on=REQUEST), self._fields)
         self.report.response_problems += self._located(response_problems)
         records = records.join(predictions, on=[REQUEST, RECORD_INDEX], how="left")
-        metadata = requests.select(REQUEST, EVENT_ID, INFERENCE_ID, INFERENCE_TIME)
+        metadata = requests.select(REQUEST, EVENT_ID, INFERENCE_ID, INFERENCE_TIME, FILE)
         records = records.join(metadata, on=REQUEST, how="left").sort(REQUEST, RECORD_INDEX)
+        # Requests are in file order, so a file's records are contiguous: number them within their file.
+        position = (pl.col(FILE) * (1 << POSITION_FILE_SHIFT)) + pl.int_range(pl.len()).over(FILE)
+        records = records.with_columns(position.cast(pl.Int64).alias(POSITION))
         record_id = (
             pl.col(self._record_id_field).cast(pl.String)
             if self._record_id_field in records.columns
@@ -158,6 +185,8 @@ class CaptureReader:
         """
         keys = requests.get_column(EVENT_ID).hash(seed=_EVENT_ID_HASH_SEED)
         first = keys.is_first_distinct() & ~keys.is_in(self._seen_events.implode())
+        if self._earlier_events is not None:
+            first = first & ~keys.is_in(self._earlier_events.implode())
         if bool(first.all()):
             self._seen_events.append(keys)
             return requests

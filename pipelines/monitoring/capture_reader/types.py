@@ -29,6 +29,9 @@ class ReadProblem:
         return f"{self.where}: {self.reason}"
 
 
+MAX_REPORTED_DUPLICATES = 20  # where the first repeated requests are; all of them are counted
+
+
 @dataclass
 class CaptureReadReport:
     """What was read, and what could not be."""
@@ -45,3 +48,14 @@ class CaptureReadReport:
     @property
     def unreadable_lines(self) -> int:
         return len(self.unreadable)
+
+    def merge(self, other: CaptureReadReport) -> None:
+        """Add the report of another slice of the same window (problems kept in slice order)."""
+        self.files += other.files
+        self.captured_requests += other.captured_requests
+        self.records += other.records
+        self.unreadable += other.unreadable
+        self.response_problems += other.response_problems
+        self.duplicate_requests += other.duplicate_requests
+        self.duplicates = (self.duplicates + other.duplicates)[:MAX_REPORTED_DUPLICATES]
+        self.left_out_fields += other.left_out_fields

@@ -13,7 +13,7 @@ from pipelines.monitoring.data_quality.monitor import baseline_files, check_data
 from pipelines.monitoring.data_quality.profile import DatasetProfile
 from pipelines.monitoring.data_quality.statistics import read_statistics
 from pipelines.monitoring.data_quality.types import Toggle
-from pipelines.monitoring.hooks import BaselineDocuments, Computed, MonitorInputs, Reading
+from pipelines.monitoring.hooks import BaselineDocuments, Computed, MonitorInputs
 from pipelines.monitors.files import CONSTRAINTS, STATISTICS, VIOLATIONS
 from pipelines.storage import Storage, join_location
 
@@ -30,15 +30,29 @@ class DataQualityBaseline:
     features: frozenset[str]
 
 
-class _Profile:
-    """The window's profile, batch by batch (without the record key unless the baseline lists it)."""
+@dataclass(frozen=True, slots=True)
+class ProfilePartials:
+    """The data-quality partial: the slice's ``DatasetProfile`` (without the record key unless the baseline
+    lists it); profiles merge (``DatasetProfile.merge``)."""
 
-    def __init__(self, drop: str | None) -> None:
-        self.profile = DatasetProfile()
-        self._drop = drop
+    drop: str | None = None
 
-    def add(self, batch: pl.DataFrame) -> None:
-        self.profile.update(batch if self._drop is None else batch.drop(self._drop, strict=False))
+    def empty(self) -> DatasetProfile:
+        return DatasetProfile()
+
+    def add(self, partial: DatasetProfile, batch: pl.DataFrame) -> DatasetProfile:
+        partial.update(batch if self.drop is None else batch.drop(self.drop, strict=False))
+        return partial
+
+    def merge(self, first: DatasetProfile, second: DatasetProfile) -> DatasetProfile:
+        first.merge(second)
+        return first
+
+    def to_bytes(self, partial: DatasetProfile) -> bytes:
+        return partial.to_bytes()
+
+    def from_bytes(self, data: bytes) -> DatasetProfile:
+        return DatasetProfile.from_bytes(data)
 
 
 class DataQualityHooks:
@@ -49,13 +63,14 @@ class DataQualityHooks:
         constraints = read_constraints(documents.constraints, where=str(files.constraints))
         return DataQualityBaseline(documents, frozenset(constraints.features))
 
-    def reading(self, settings: RunSettings, baseline: DataQualityBaseline) -> Reading:
-        drop = None if settings.record_id_field in baseline.features else settings.record_id_field
-        return Reading(accumulator=lambda: _Profile(drop))
+    def partials(self, settings: RunSettings, baseline: DataQualityBaseline) -> ProfilePartials:
+        return ProfilePartials(
+            None if settings.record_id_field in baseline.features else settings.record_id_field
+        )
 
-    def evaluate(self, inputs: MonitorInputs) -> Computed:
-        assert isinstance(inputs.accumulator, _Profile)
-        profile = inputs.accumulator.profile
+    def finish(self, inputs: MonitorInputs) -> Computed:
+        profile = inputs.partial
+        assert isinstance(profile, DatasetProfile)
         if profile.item_count == 0:
             raise inputs.no_data()
         documents: BaselineDocuments = inputs.baseline.documents

@@ -3,18 +3,24 @@
 A profile is built batch by batch (memory grows with the number of features, not of records) and two
 profiles merge: hourly partitions profiled independently and merged give the same counts, sums, min/max and
 moments as one pass (moments up to float rounding of the merge formula), and the same distributions within
-the sketches' error bounds. ``statistics.json`` is rendered from a profile (``statistics.py``).
+the sketches' error bounds. ``statistics.json`` is rendered from a profile (``statistics.py``). Features are
+kept in the order they were first seen in the window (``first_seen``: the position of the batch's first
+record and the column's index), whatever order profiles are merged in; profiles cross process and Spark
+boundaries as bytes (``to_bytes``, ``from_bytes``: the sketches in DataSketches' own serialization).
 """
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import astuple, dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import polars as pl
 from datasketches import cpc_sketch, cpc_union, frequent_strings_sketch, kll_doubles_sketch
 
+from pipelines.monitoring.capture_reader import POSITION
 from pipelines.monitoring.data_quality.moments import Moments
 from pipelines.monitoring.data_quality.sketches import FREQUENT_CAPACITY, new_distinct, new_frequent, new_kll
 from pipelines.monitoring.data_quality.types import InferredType
@@ -36,6 +42,7 @@ class FeatureProfile:
     frequent: frequent_strings_sketch = field(default_factory=new_frequent)
     distinct: cpc_sketch = field(default_factory=new_distinct)
     frequent_has_every_value: bool = True  # False once values were left out of the frequent-items sketch
+    first_seen: tuple[int, int] = (0, 0)  # (position of the first batch holding it, column index there)
 
     @property
     def inferred_type(self) -> InferredType:
@@ -82,6 +89,33 @@ class FeatureProfile:
         union.update(self.distinct)
         union.update(other.distinct)
         self.distinct = union.get_result()
+        self.first_seen = min(self.first_seen, other.first_seen)
+
+    def to_plain(self) -> tuple[Any, ...]:
+        return (
+            self.name,
+            astuple(self.types),
+            astuple(self.moments),
+            self.kll.serialize(),
+            self.frequent.serialize(),
+            self.distinct.serialize(),
+            self.frequent_has_every_value,
+            self.first_seen,
+        )
+
+    @classmethod
+    def from_plain(cls, plain: tuple[Any, ...]) -> FeatureProfile:
+        name, types, moments, kll, frequent, distinct, every_value, first_seen = plain
+        return cls(
+            name,
+            TypeCounts(*types),
+            Moments(*moments),
+            kll_doubles_sketch.deserialize(kll),
+            frequent_strings_sketch.deserialize(frequent),
+            cpc_sketch.deserialize(distinct),
+            every_value,
+            tuple(first_seen),
+        )
 
 
 @dataclass
@@ -101,10 +135,15 @@ class DatasetProfile:
     def update(self, frame: pl.DataFrame, columns: Sequence[str] | None = None) -> None:
         """Add a batch of records; ``columns`` restricts the features (default: all but metadata)."""
         names = columns if columns is not None else feature_columns(frame.columns)
-        for name in names:
+        start = (
+            int(frame.get_column(POSITION).min())  # type: ignore[arg-type]
+            if POSITION in frame.columns and frame.height
+            else self.item_count
+        )
+        for index, name in enumerate(names):
             feature = self.features.get(name)
             if feature is None:
-                feature = self.features[name] = FeatureProfile(name)
+                feature = self.features[name] = FeatureProfile(name, first_seen=(start, index))
             if name in frame.columns:
                 feature.update(classify(frame.get_column(name)))
         self.item_count += frame.height
@@ -116,6 +155,21 @@ class DatasetProfile:
             else:
                 self.features[name] = feature
         self.item_count += other.item_count
+        ordered = sorted(self.features.values(), key=lambda f: f.first_seen)
+        self.features = {f.name: f for f in ordered}
+
+    def to_bytes(self) -> bytes:
+        plain = (self.item_count, [f.to_plain() for f in self.features.values()])
+        return pickle.dumps(plain, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> DatasetProfile:
+        item_count, features = pickle.loads(data)
+        profile = cls(item_count)
+        for plain in features:
+            feature = FeatureProfile.from_plain(plain)
+            profile.features[feature.name] = feature
+        return profile
 
     def rename(self, mapping: dict[str, str]) -> DatasetProfile:
         """The same profile with features renamed (positional ``_cN`` columns to baseline names)."""

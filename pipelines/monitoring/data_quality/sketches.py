@@ -200,13 +200,16 @@ def _reinsert(levels: Sequence[Sequence[float]], k: int) -> kll_doubles_sketch:
 
 # --- categories -------------------------------------------------------------------------------------------
 def frequent_counts(sketch: frequent_strings_sketch) -> dict[str, float]:
-    """Categories the sketch can vouch for, with their estimated counts, most frequent first.
+    """Categories the sketch can vouch for, with their estimated counts, most frequent first (ties by value).
 
     While the sketch is exact (at most 768 distinct values) this is every category with its exact count;
     beyond, only categories whose count is certainly above the sketch's error (no false positives).
     """
     rows = sketch.get_frequent_items(frequent_items_error_type.NO_FALSE_POSITIVES)
-    return {item: float(estimate) for item, estimate, _lower, _upper in rows}
+    # Ties in the order of the values: the sketch's own order of equal counts depends on the order items
+    # arrived in, which differs between one pass and merged partial results.
+    ordered = sorted(rows, key=lambda row: (-row[1], row[0]))
+    return {item: float(estimate) for item, estimate, _lower, _upper in ordered}
 
 
 def frequent_is_exact(sketch: frequent_strings_sketch) -> bool:

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import polars as pl
+
 from pipelines.monitoring.explainability.attribution import global_values_by_label
 from pipelines.monitoring.explainability.config import ExplainabilityAnalysisConfig
 from pipelines.monitoring.explainability.model import TreeContributionModel
@@ -16,7 +18,8 @@ from pipelines.monitoring.explainability.monitor import (
     evaluate_explainability,
     suggest_explainability_baseline,
 )
-from pipelines.monitoring.hooks import BaselineDocuments, Computed, MonitorInputs, Reading, Records
+from pipelines.monitoring.hooks import BaselineDocuments, Computed, MonitorInputs
+from pipelines.monitoring.partial_results import SeededSample
 from pipelines.setting_names import setting
 
 if TYPE_CHECKING:
@@ -43,12 +46,14 @@ class ExplainabilityHooks:
         )
         return AttributionBaseline(config, constraints)
 
-    def reading(self, settings: RunSettings, baseline: AttributionBaseline) -> Reading:
+    def partials(self, settings: RunSettings, baseline: AttributionBaseline) -> SamplePartials:
         # Kernel SHAP costs (samples x background rows) predictions per record: a seeded sample.
-        return Reading(Records.SAMPLE)
+        return SamplePartials(settings.explain_max_records, settings.seed)
 
-    def evaluate(self, inputs: MonitorInputs) -> Computed:
-        records = inputs.records()
+    def finish(self, inputs: MonitorInputs) -> Computed:
+        records = inputs.partial.records()
+        if records.height == 0:
+            raise inputs.no_data()
         assert inputs.model is not None  # the engine loads it for a monitor that needs_model
         baseline: AttributionBaseline = inputs.baseline
         result = evaluate_explainability(
@@ -89,6 +94,31 @@ class ExplainabilityHooks:
         )
         baseline = suggest_explainability_baseline(inputs, model, config)
         return baseline.write(request.storage, request.folder)
+
+
+@dataclass(frozen=True, slots=True)
+class SamplePartials:
+    """The explainability partial: a seeded uniform sample of the window's records (``SeededSample``)."""
+
+    size: int | None
+    seed: int
+
+    def empty(self) -> SeededSample:
+        return SeededSample(self.size, self.seed)
+
+    def add(self, partial: SeededSample, batch: pl.DataFrame) -> SeededSample:
+        partial.add(batch)
+        return partial
+
+    def merge(self, first: SeededSample, second: SeededSample) -> SeededSample:
+        first.merge(second)
+        return first
+
+    def to_bytes(self, partial: SeededSample) -> bytes:
+        return partial.to_bytes()
+
+    def from_bytes(self, data: bytes) -> SeededSample:
+        return SeededSample.from_bytes(data, self.size, self.seed)
 
 
 HOOKS = ExplainabilityHooks()

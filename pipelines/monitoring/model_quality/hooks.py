@@ -6,12 +6,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import polars as pl
+
 from pipelines.monitoring.capture_reader import PREDICTED_LABEL, PREDICTED_PROBABILITY
 from pipelines.monitoring.ground_truth_merge import GROUND_TRUTH_COLUMN
-from pipelines.monitoring.hooks import BaselineDocuments, Computed, MonitorInputs, Reading, Records
+from pipelines.monitoring.hooks import BaselineDocuments, Computed, MonitorInputs
 from pipelines.monitoring.model_quality.constraints import problem_type_of
-from pipelines.monitoring.model_quality.monitor import ModelQualityColumns, evaluate, suggest_baseline
-from pipelines.monitoring.model_quality.statistics import ModelQualityConfig, ProblemType
+from pipelines.monitoring.model_quality.monitor import (
+    ModelQualityColumns,
+    evaluate_counts,
+    labelled_counts,
+    suggest_baseline,
+)
+from pipelines.monitoring.model_quality.statistics import LabelledCounts, ModelQualityConfig, ProblemType
 from pipelines.monitors import MONITORS, MonitorType
 from pipelines.setting_names import SettingsError, setting
 
@@ -44,20 +52,13 @@ class ModelQualityHooks:
             )
         return ModelQualityBaselineFile(constraints, settings.problem_type or of_constraints)
 
-    def reading(self, settings: RunSettings, baseline: ModelQualityBaselineFile) -> Reading:
-        return Reading(Records.ALL)
-
-    def evaluate(self, inputs: MonitorInputs) -> Computed:
-        records = inputs.labelled_records()
-        baseline: ModelQualityBaselineFile = inputs.baseline
+    def partials(self, settings: RunSettings, baseline: ModelQualityBaselineFile) -> CountsPartials:
         problem_type = baseline.problem_type
-        threshold = inputs.settings.probability_threshold
+        threshold = settings.probability_threshold
         if problem_type is ProblemType.REGRESSION:
             # A regression endpoint answers a number: the capture reader puts it where a probability goes;
-            # a dataset's whole-number predicted values are in the predicted label's place.
-            values = records.get_column(PREDICTED_PROBABILITY)
-            predicted = PREDICTED_PROBABILITY if values.null_count() < values.len() else PREDICTED_LABEL
-            columns = ModelQualityColumns(GROUND_TRUTH_COLUMN, predicted)
+            # a dataset's whole-number predicted values are in the predicted label's place (``add`` chooses).
+            columns = ModelQualityColumns(GROUND_TRUTH_COLUMN, PREDICTED_PROBABILITY)
             config = ModelQualityConfig(problem_type=problem_type, probability_threshold=None)
         else:
             columns = ModelQualityColumns.for_capture()
@@ -69,7 +70,13 @@ class ModelQualityHooks:
                     else None
                 ),
             )
-        result = evaluate(records, columns, config, baseline.constraints)
+        return CountsPartials(columns, config)
+
+    def finish(self, inputs: MonitorInputs) -> Computed:
+        inputs.require_labelled()
+        partials: CountsPartials = self.partials(inputs.settings, inputs.baseline)
+        baseline: ModelQualityBaselineFile = inputs.baseline
+        result = evaluate_counts(inputs.partial, partials.config, baseline.constraints)
         return Computed(result.write, result.violations, {"evaluated_records": result.item_count})
 
     # -- baseline -------------------------------------------------------------------------------------------
@@ -110,6 +117,40 @@ class ModelQualityHooks:
         baseline = suggest_baseline(request.table(), columns, config, slack=options.model_quality_slack)
         statistics, constraints = baseline.write(request.storage, request.folder)
         return {"Statistics": statistics, "Constraints": constraints}
+
+
+@dataclass(frozen=True, slots=True)
+class CountsPartials:
+    """The model-quality partial: ``LabelledCounts`` of the slice's labelled records."""
+
+    columns: ModelQualityColumns
+    config: ModelQualityConfig
+
+    def empty(self) -> LabelledCounts:
+        repeats = self.config.std_repeats
+        if self.config.problem_type is ProblemType.REGRESSION:
+            return LabelledCounts(repeats, sums=np.zeros((1 + repeats, 5)))
+        return LabelledCounts(repeats)
+
+    def add(self, partial: LabelledCounts, batch: pl.DataFrame) -> LabelledCounts:
+        columns = self.columns
+        if (
+            self.config.problem_type is ProblemType.REGRESSION
+            and PREDICTED_PROBABILITY in batch.columns
+            and batch.get_column(PREDICTED_PROBABILITY).null_count() == batch.height
+        ):
+            # no value where a regression endpoint's answer goes: a dataset's whole-number predictions
+            columns = ModelQualityColumns(GROUND_TRUTH_COLUMN, PREDICTED_LABEL)
+        return partial.merge(labelled_counts(batch, columns, self.config))
+
+    def merge(self, first: LabelledCounts, second: LabelledCounts) -> LabelledCounts:
+        return first.merge(second)
+
+    def to_bytes(self, partial: LabelledCounts) -> bytes:
+        return partial.to_bytes()
+
+    def from_bytes(self, data: bytes) -> LabelledCounts:
+        return LabelledCounts.from_bytes(data)
 
 
 HOOKS = ModelQualityHooks()

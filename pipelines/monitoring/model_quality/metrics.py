@@ -70,13 +70,23 @@ class ConfusionCounts:
         return {"0": {"0": self.tn, "1": self.fp}, "1": {"0": self.fn, "1": self.tp}}
 
 
-def confusion_counts(actual_positive: BoolArray, predicted_positive: BoolArray) -> ConfusionCounts:
+Weights = npt.NDArray[np.int64] | None  # records per row (rows of counted records); None: one each
+
+
+def _total(mask: BoolArray, weights: Weights) -> int:
+    return int(np.count_nonzero(mask)) if weights is None else int(weights[mask].sum())
+
+
+def confusion_counts(
+    actual_positive: BoolArray, predicted_positive: BoolArray, weights: Weights = None
+) -> ConfusionCounts:
     actual = np.asarray(actual_positive, dtype=bool)
     predicted = np.asarray(predicted_positive, dtype=bool)
-    tp = int(np.count_nonzero(actual & predicted))
-    fp = int(np.count_nonzero(~actual & predicted))
-    fn = int(np.count_nonzero(actual & ~predicted))
-    return ConfusionCounts(tp=tp, fp=fp, tn=int(actual.size) - tp - fp - fn, fn=fn)
+    tp = _total(actual & predicted, weights)
+    fp = _total(~actual & predicted, weights)
+    fn = _total(actual & ~predicted, weights)
+    tn = _total(~actual & ~predicted, weights)
+    return ConfusionCounts(tp=tp, fp=fp, tn=tn, fn=fn)
 
 
 def accuracy(c: ConfusionCounts) -> float:
@@ -114,14 +124,15 @@ def f_beta(precision_value: float, recall_value: float, beta: float) -> float:
     )
 
 
-def always_positive_counts(actual_positive: BoolArray) -> ConfusionCounts:
+def always_positive_counts(actual_positive: BoolArray, weights: Weights = None) -> ConfusionCounts:
     """Confusion counts of the constant classifier that predicts the positive class for every record.
 
     Model Monitor's ``*_best_constant_classifier`` metrics for binary problems are this classifier's: the
     documented example (1 positive out of 4) gives recall 1.0, precision 0.25 and accuracy 0.25.
     """
-    positives = int(np.count_nonzero(actual_positive))
-    return ConfusionCounts(tp=positives, fp=int(np.size(actual_positive)) - positives, tn=0, fn=0)
+    actual = np.asarray(actual_positive, dtype=bool)
+    positives = _total(actual, weights)
+    return ConfusionCounts(tp=positives, fp=_total(~actual, weights), tn=0, fn=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,26 +146,35 @@ class ThresholdCounts:
     negatives: int
 
 
-def threshold_counts(scores: npt.ArrayLike, actual_positive: BoolArray) -> ThresholdCounts:
-    """One point per distinct score, highest first (Spark BinaryClassificationMetrics with numBins=0)."""
+def threshold_counts(
+    scores: npt.ArrayLike, actual_positive: BoolArray, weights: Weights = None
+) -> ThresholdCounts:
+    """One point per distinct score, highest first (Spark BinaryClassificationMetrics with numBins=0).
+
+    With ``weights`` each row stands for that many records (rows of weight 0 are not given: each row's
+    score is a point)."""
     score = np.asarray(scores, dtype=np.float64)
     actual = np.asarray(actual_positive, dtype=bool)
     order = np.argsort(-score)  # order within equal scores is irrelevant: only run ends are kept
     sorted_scores, sorted_actual = score[order], actual[order]
-    cum_tp = np.cumsum(sorted_actual, dtype=np.int64)
-    cum_fp = np.cumsum(~sorted_actual, dtype=np.int64)
+    if weights is None:
+        cum_tp = np.cumsum(sorted_actual, dtype=np.int64)
+        cum_fp = np.cumsum(~sorted_actual, dtype=np.int64)
+    else:
+        sorted_weights = np.asarray(weights, dtype=np.int64)[order]
+        cum_tp = np.cumsum(np.where(sorted_actual, sorted_weights, 0), dtype=np.int64)
+        cum_fp = np.cumsum(np.where(sorted_actual, 0, sorted_weights), dtype=np.int64)
     # the last index of each run of equal scores closes that threshold
     if sorted_scores.size:
         last_of_run = np.flatnonzero(np.append(sorted_scores[1:] != sorted_scores[:-1], True))
     else:
         last_of_run = np.array([], dtype=np.int64)
-    positives = int(np.count_nonzero(actual))
     return ThresholdCounts(
         thresholds=sorted_scores[last_of_run],
         true_positives=cum_tp[last_of_run],
         false_positives=cum_fp[last_of_run],
-        positives=positives,
-        negatives=int(actual.size) - positives,
+        positives=_total(actual, weights),
+        negatives=_total(~actual, weights),
     )
 
 
@@ -258,7 +278,9 @@ class MulticlassCounts:
         }
 
 
-def multiclass_counts(actual: Sequence[str], predicted: Sequence[str]) -> MulticlassCounts:
+def multiclass_counts(
+    actual: Sequence[str], predicted: Sequence[str], weights: Weights = None
+) -> MulticlassCounts:
     actual_array = np.asarray(actual, dtype=object)
     predicted_array = np.asarray(predicted, dtype=object)
     classes = tuple(sorted(set(actual_array.tolist()) | set(predicted_array.tolist())))
@@ -270,7 +292,7 @@ def multiclass_counts(actual: Sequence[str], predicted: Sequence[str]) -> Multic
             np.fromiter((index[a] for a in actual_array), dtype=np.int64, count=actual_array.size),
             np.fromiter((index[p] for p in predicted_array), dtype=np.int64, count=predicted_array.size),
         ),
-        1,
+        1 if weights is None else np.asarray(weights, dtype=np.int64),
     )
     return MulticlassCounts(classes=classes, matrix=matrix)
 
@@ -314,12 +336,16 @@ def weighted_f_beta(c: MulticlassCounts, beta: float) -> float:
     return _support_weighted(c, scores)
 
 
-def least_frequent_class(actual: Sequence[str]) -> str:
+def least_frequent_class(actual: Sequence[str], weights: Weights = None) -> str:
     """The class Model Monitor's multiclass constant classifier predicts.
 
     The documented multiclass example (support 1690 vs 406) reports accuracy_best_constant_classifier
     0.19370229007633588 = 406/2096, i.e. the constant prediction of the least frequent class; ties go to the
     smallest class name.
     """
-    values, counts = np.unique(np.asarray(actual, dtype=object).astype(str), return_counts=True)
+    values, inverse, counts = np.unique(
+        np.asarray(actual, dtype=object).astype(str), return_inverse=True, return_counts=True
+    )
+    if weights is not None:
+        counts = np.bincount(inverse, weights=np.asarray(weights, dtype=np.float64), minlength=len(values))
     return str(values[int(np.argmin(counts))])

@@ -20,10 +20,14 @@ from pipelines.monitoring.capture_reader import PREDICTED_LABEL, PREDICTED_PROBA
 from pipelines.monitoring.ground_truth_merge import GROUND_TRUTH_COLUMN
 from pipelines.monitoring.model_quality.constraints import check_constraints, suggest_constraints
 from pipelines.monitoring.model_quality.statistics import (
+    LabelledCounts,
     LabelledPredictions,
     ModelQualityConfig,
+    ProblemType,
+    label_text_column,
     model_quality_statistics,
 )
+from pipelines.monitoring.partial_results import positions, with_positions
 from pipelines.monitoring.result_files import CONSTRAINTS, STATISTICS, VIOLATIONS
 from pipelines.monitoring.tabular import require_columns
 from pipelines.storage import Storage, join_location
@@ -66,6 +70,44 @@ def labelled_predictions(table: pl.DataFrame, columns: ModelQualityColumns) -> L
     )
 
 
+def labelled_counts(
+    table: pl.DataFrame, columns: ModelQualityColumns, config: ModelQualityConfig
+) -> LabelledCounts:
+    """The counts (the monitor's partial result) of the rows of ``table`` with a label and a prediction.
+
+    Unlike ``labelled_predictions`` each row keeps its own probability or none: whether the probabilities are
+    used is decided on the merged counts, over the whole window (every counted record must have one).
+    """
+    predictions = [c for c in (columns.inference, columns.probability) if c is not None]
+    require_columns(table, [columns.ground_truth, *predictions], where="model quality")
+    has_prediction = (
+        pl.any_horizontal([pl.col(c).is_not_null() for c in predictions]) if predictions else pl.lit(True)
+    )
+    labelled = with_positions(table).filter(pl.col(columns.ground_truth).is_not_null() & has_prediction)
+    if config.problem_type is ProblemType.REGRESSION:
+        return LabelledCounts.of(
+            LabelledPredictions(
+                ground_truth=labelled.get_column(columns.ground_truth).to_numpy(),
+                predicted_label=None
+                if columns.inference is None
+                else labelled.get_column(columns.inference).to_numpy(),
+                probability=None
+                if columns.probability is None
+                else labelled.get_column(columns.probability).cast(pl.Float64).to_numpy(),
+            ),
+            config,
+            positions(labelled),
+        )
+    none = pl.Series([None] * labelled.height, dtype=pl.String)
+    return LabelledCounts.of_texts(
+        label_text_column(labelled.get_column(columns.ground_truth)),
+        none if columns.inference is None else label_text_column(labelled.get_column(columns.inference)),
+        none.cast(pl.Float64) if columns.probability is None else labelled.get_column(columns.probability),
+        positions(labelled),
+        config,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ModelQualityBaseline:
     statistics: dict[str, Any]
@@ -97,7 +139,7 @@ class ModelQualityResult:
 def suggest_baseline(
     table: pl.DataFrame, columns: ModelQualityColumns, config: ModelQualityConfig, *, slack: float = 0.0
 ) -> ModelQualityBaseline:
-    statistics = model_quality_statistics(labelled_predictions(table, columns), config)
+    statistics = model_quality_statistics(labelled_counts(table, columns, config), config)
     return ModelQualityBaseline(statistics, suggest_constraints(statistics, slack=slack))
 
 
@@ -108,7 +150,14 @@ def evaluate(
     constraints: Mapping[str, Any] | None,
 ) -> ModelQualityResult:
     """One execution: statistics of the labelled rows, checked against ``constraints`` when given."""
-    statistics = model_quality_statistics(labelled_predictions(table, columns), config)
+    return evaluate_counts(labelled_counts(table, columns, config), config, constraints)
+
+
+def evaluate_counts(
+    counts: LabelledCounts, config: ModelQualityConfig, constraints: Mapping[str, Any] | None
+) -> ModelQualityResult:
+    """One execution from the window's merged counts (what every engine hands the monitor)."""
+    statistics = model_quality_statistics(counts, config)
     violations = [] if constraints is None else check_constraints(statistics, constraints)
     return ModelQualityResult(statistics, violations)
 

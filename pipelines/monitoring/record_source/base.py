@@ -44,10 +44,13 @@ class SourceParts:
 
     items: tuple[Any, ...]
     problems: tuple[tuple[str, str], ...] = ()
+    first: int = 0  # the window ordinal of the first item (records' ``__position``: ``capture_reader``)
+    earlier_events: pl.Series | None = None  # eventId hashes read by the window's earlier slices
 
-    def subset(self, items: Sequence[Any]) -> SourceParts:
-        """Some of the parts, without the listing problems (report those once, with the first subset)."""
-        return SourceParts(tuple(items))
+    def subset(self, items: Sequence[Any], first: int = 0) -> SourceParts:
+        """Some of the parts (the first is the window's part ``first``), without the listing problems
+        (report those once, with the first subset)."""
+        return SourceParts(tuple(items), first=first)
 
 
 class RecordReader(Protocol):
@@ -56,6 +59,11 @@ class RecordReader(Protocol):
     report: CaptureReadReport
 
     def batches(self, parts: SourceParts) -> Iterator[pl.DataFrame]: ...
+
+    @property
+    def events(self) -> pl.Series:
+        """The hashes of the eventIds read (first deliveries; empty for a source without eventIds)."""
+        ...
 
 
 class RecordSource(Protocol):
@@ -94,4 +102,10 @@ class CaptureRecords:
 
     def batches(self, parts: SourceParts) -> Iterator[pl.DataFrame]:
         self.report.unreadable += [ReadProblem(where, reason) for where, reason in parts.problems]
-        yield from self._reader.batches(parts.items)
+        if parts.earlier_events is not None:
+            self._reader.skip_events(parts.earlier_events)
+        yield from self._reader.batches(parts.items, range(parts.first, parts.first + len(parts.items)))
+
+    @property
+    def events(self) -> pl.Series:
+        return self._reader.events

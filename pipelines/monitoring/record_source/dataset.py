@@ -28,6 +28,8 @@ from pipelines.monitoring.capture_reader import (
     INFERENCE_ID,
     INFERENCE_TIME,
     METADATA_COLUMNS,
+    POSITION,
+    POSITION_FILE_SHIFT,
     PREDICTED_LABEL,
     PREDICTED_PROBABILITY,
     RECORD_ID,
@@ -115,16 +117,22 @@ class DatasetReader:
         self._source = source
         self.report = CaptureReadReport()
 
+    @property
+    def events(self) -> pl.Series:
+        """A dataset's records have no eventIds to repeat."""
+        return pl.Series("seen", [], dtype=pl.UInt64)
+
     def batches(self, parts: SourceParts) -> Iterator[pl.DataFrame]:
         self.report.unreadable += [ReadProblem(where, reason) for where, reason in parts.problems]
-        for path in parts.items:
+        for ordinal, path in enumerate(parts.items, start=parts.first):
             table = self._table(path)
             self.report.files += 1
             fractions = _has_fractions(table, self._source.columns.prediction)
             for offset, chunk in enumerate(table.iter_slices(self._source.batch_rows)):
                 self.report.captured_requests += chunk.height
                 self.report.records += chunk.height
-                yield self._records(chunk, path, offset * self._source.batch_rows, fractions)
+                first = offset * self._source.batch_rows
+                yield self._records(chunk, path, first, fractions, ordinal << POSITION_FILE_SHIFT)
 
     def _table(self, path: str) -> pl.DataFrame:
         source = self._source
@@ -153,7 +161,9 @@ class DatasetReader:
             table = table.drop(reserved)
         return table
 
-    def _records(self, chunk: pl.DataFrame, path: str, first: int, fractions: bool) -> pl.DataFrame:
+    def _records(
+        self, chunk: pl.DataFrame, path: str, first: int, fractions: bool, file_position: int
+    ) -> pl.DataFrame:
         source = self._source
         label, prediction, probability = (
             source.label_column,
@@ -177,6 +187,9 @@ class DatasetReader:
             ),
             PREDICTED_LABEL: predicted_label,
             PREDICTED_PROBABILITY: predicted_value,
+            POSITION: pl.int_range(
+                file_position + first, file_position + first + chunk.height, dtype=pl.Int64
+            ),
         }
         columns = [pl.col(c) for c in features] + [metadata[c].alias(c) for c in METADATA_COLUMNS]
         if label is not None:
