@@ -63,9 +63,11 @@ format: $(VENV)/.installed  ## apply ruff's formatting and safe fixes
 bench: $(VENV)/.installed  ## run the benchmarks (figures go into docs/benchmarks.md by hand)
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-bench.txt
 	$(BIN)/python -m benchmarks.lambda_throughput
+	$(BIN)/python -m benchmarks.lambda_large_files
 	$(BIN)/python -m benchmarks.monitor_throughput
 	$(BIN)/python -m benchmarks.model_monitors
 	$(BIN)/python -m benchmarks.model_quality_slack
+	$(BIN)/python -m benchmarks.processing_job
 	$(MAKE) setup-spark
 	$(BIN)/python -m benchmarks.engines
 
