@@ -228,6 +228,10 @@ def make_baselines(
     )
     if warnings and options.strict:
         raise BaselineInputError([*warnings, f"(warnings are errors with {setting('strict')})"])
+    needing_rows = [m.value for m in monitors if m is not MonitorType.DATA_QUALITY]
+    if data.rows == 0 and needing_rows:
+        # Data quality can still write its (empty) files; the others have nothing to compute from.
+        raise BaselineInputError([*warnings, f"(the {', '.join(needing_rows)} baselines need rows)"])
 
     scored: list[pl.DataFrame] = []
 

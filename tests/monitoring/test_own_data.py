@@ -63,6 +63,17 @@ def test_a_header_without_rows_is_a_warning(tmp_path: Path, capsys) -> None:
     ]
 
 
+def test_a_header_without_rows_is_an_error_for_the_baselines_that_need_rows(tmp_path: Path, capsys) -> None:
+    dataset = _csv(tmp_path / "hdr.csv", HEADER, [])
+    code, out = _baseline(tmp_path, dataset, "--label", "label", "--probability-column", "prob")
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.splitlines()[0].startswith(f"error: {tmp_path / 'hdr.csv'} has a header and no rows")
+    assert err.splitlines()[-1] == "error: (the ModelQuality baselines need rows)"
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
 def test_strict_makes_warnings_errors_and_writes_nothing(tmp_path: Path, capsys) -> None:
     code, out = _baseline(tmp_path, _csv(tmp_path / "hdr.csv", ["a", "b"], []), "--strict")
     err = capsys.readouterr().err
