@@ -161,7 +161,9 @@ def shell_commands(page: str) -> str:
 @pytest.mark.parametrize("page", DOCUMENTED_IN)
 def test_the_docs_show_the_deploy_command_the_build_test_runs(page: str) -> None:
     commands = shell_commands((REPO_ROOT / page).read_text())
-    assert deploy_command(PROJECT, "staging", "staging-monitoring-schedule-config-export.json") in commands
+    # prod as shipped: the Processing backend, whose roles need --capabilities CAPABILITY_IAM
+    prod = "prod-monitoring-schedule-config-export.json"
+    assert deploy_command(PROJECT, "prod", prod, creates_roles=True) in commands
 
 
 @pytest.mark.parametrize("page", DOCUMENTED_IN)
