@@ -173,6 +173,25 @@ def test_the_job_is_requested_with_the_image_code_wheelhouse_command_role_and_ou
     assert tags["monitoring:stack"] == state_machine_world.stack.backend.name  # the nested stack
 
 
+def run_on(world, stack, monitors: str, max_runtime_s: int) -> JobRun:
+    """One execution of another deployed stack's state machine, its job completed; the job it requested."""
+    arn = activate_state_machine(world.aws, world.clients.stepfunctions, stack.state_machine_arn)
+    world.processing.runner = ends_with("Completed", "Completed: x")
+    started = world.clients.stepfunctions.start_execution(
+        stateMachineArn=arn,
+        input=json_input(
+            {
+                "ScheduledTime": "2026-07-29T14:00:00Z",
+                "Monitors": monitors,
+                "MaxRuntimeInSeconds": max_runtime_s,
+            }
+        ),
+    )
+    wait(world.clients.stepfunctions, started["executionArn"], poll_s=0.2, timeout_s=60)
+    (run,) = world.processing.runs.values()
+    return run
+
+
 def test_a_kms_key_encrypts_the_jobs_volume_and_outputs(state_machine_world) -> None:
     world = state_machine_world
     stack = deploy_stack(
@@ -180,16 +199,7 @@ def test_a_kms_key_encrypts_the_jobs_volume_and_outputs(state_machine_world) -> 
         stage_parameters(KMSKeyArn=KMS_KEY, MonitoringScheduleName="fraud-prod-kms"),
         name="with-kms",
     )
-    arn = activate_state_machine(world.aws, world.clients.stepfunctions, stack.state_machine_arn)
-    world.processing.runner = ends_with("Completed", "Completed: x")
-    started = world.clients.stepfunctions.start_execution(
-        stateMachineArn=arn,
-        input=json_input(
-            {"ScheduledTime": "2026-07-29T14:00:00Z", "Monitors": "ModelBias", "MaxRuntimeInSeconds": 1800}
-        ),
-    )
-    wait(world.clients.stepfunctions, started["executionArn"], poll_s=0.2, timeout_s=60)
-    (run,) = world.processing.runs.values()
+    run = run_on(world, stack, "ModelBias", 1800)
     assert run.request["ProcessingOutputConfig"]["KmsKeyId"] == KMS_KEY
     assert run.request["ProcessingResources"]["ClusterConfig"]["VolumeKmsKeyId"] == KMS_KEY
 
@@ -208,16 +218,7 @@ def test_a_spark_stage_requests_the_spark_image_on_its_instance_count_with_the_s
         ),
         name="with-spark",
     )
-    arn = activate_state_machine(world.aws, world.clients.stepfunctions, stack.state_machine_arn)
-    world.processing.runner = ends_with("Completed", "Completed: x")
-    started = world.clients.stepfunctions.start_execution(
-        stateMachineArn=arn,
-        input=json_input(
-            {"ScheduledTime": "2026-07-29T14:00:00Z", "Monitors": "DataQuality", "MaxRuntimeInSeconds": 3600}
-        ),
-    )
-    wait(world.clients.stepfunctions, started["executionArn"], poll_s=0.2, timeout_s=60)
-    (run,) = world.processing.runs.values()
+    run = run_on(world, stack, "DataQuality", 3600)
     app = run.request["AppSpecification"]
     assert app["ImageUri"] == SPARK_IMAGE
     assert run.request["ProcessingResources"]["ClusterConfig"]["InstanceCount"] == 3
