@@ -13,6 +13,20 @@ library only:
    own packages replaced); an interpreter that has them all (the sandbox's) installs nothing;
 2. ``python -m pipelines.processing.job ...`` runs with the packages and the code first on ``PYTHONPATH``.
 
+With ``--engine spark`` (``MonitoringEngine: spark``: SageMaker's Spark processing image, which runs this on
+every instance of the job), step 1 is the same on every host (the wheelhouse and the code are replicated to
+every instance: ``S3DataDistributionType: FullyReplicated``), then:
+
+2. the Spark configuration (``spark_configuration``) is written where ``smspark-submit`` reads it
+   (``/opt/ml/processing/input/conf/configuration.json``: aws/sagemaker-spark-container,
+   ``src/smspark/config_path_utils.py``): ``spark.executorEnv.PYTHONPATH`` and
+   ``spark.yarn.appMasterEnv.PYTHONPATH`` put the packages and the code first on the executors' Python path,
+   so polars, pyarrow, DataSketches and ``pipelines`` import on every executor (each host installed them at
+   the same path);
+3. ``smspark-submit <code>/pipelines/processing/job.py <job arguments> --engine spark`` starts YARN on every
+   host; on the first it runs ``spark-submit --master yarn`` of the job (the driver, with the same
+   ``PYTHONPATH``), the others serve executors until it ends.
+
 Its exit status is the container's. When the install fails, or the job dies without writing its exit message,
 this writes one (``/opt/ml/output/message`` becomes DescribeProcessingJob's ExitMessage:
 https://docs.aws.amazon.com/sagemaker/latest/dg/byoc-metadata.html).
@@ -21,6 +35,7 @@ https://docs.aws.amazon.com/sagemaker/latest/dg/byoc-metadata.html).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -39,7 +54,11 @@ from pipelines.container.wheelhouse import (  # noqa: E402
 )
 
 JOB_MODULE = "pipelines.processing.job"
+JOB_SCRIPT = CODE_ROOT / "pipelines" / "processing" / "job.py"  # what spark-submit runs (it takes a file)
 MESSAGE_LIMIT = 1024  # SageMaker keeps the first 1 KB
+ENGINES = ("local", "spark")
+SPARK_SUBMIT = "smspark-submit"  # the Spark processing image's entry point (on its PATH)
+SPARK_CONFIGURATION = Path("/opt/ml/processing/input/conf/configuration.json")
 
 
 def write_message(path: Path, text: str) -> None:
@@ -70,10 +89,39 @@ def install_command(
 
 def job_environment(packages: Path) -> dict[str, str]:
     """This environment with the installed packages and the code first on PYTHONPATH."""
-    paths = [str(packages), str(CODE_ROOT)]
+    paths = [python_path(packages)]
     if os.environ.get("PYTHONPATH"):
         paths.append(os.environ["PYTHONPATH"])
     return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+
+
+def python_path(packages: Path) -> str:
+    """The installed packages, then the code: what the job (and, on Spark, every executor) imports first."""
+    return os.pathsep.join([str(packages), str(CODE_ROOT)])
+
+
+def spark_configuration(packages: Path) -> list[dict[str, object]]:
+    """``smspark-submit``'s configuration (EMR's classification format): the executors' and the YARN
+    application master's ``PYTHONPATH`` (Spark adds its own pyspark archives after it)."""
+    path = python_path(packages)
+    return [
+        {
+            "Classification": "spark-defaults",
+            "Properties": {"spark.executorEnv.PYTHONPATH": path, "spark.yarn.appMasterEnv.PYTHONPATH": path},
+        }
+    ]
+
+
+def job_command(engine: str, job_arguments: Sequence[str], python: str = sys.executable) -> list[str]:
+    """The job's command: ``python -m`` the job module (local), or ``smspark-submit`` of its file (spark)."""
+    if engine == "spark":
+        return [SPARK_SUBMIT, str(JOB_SCRIPT), *job_arguments, "--engine", "spark"]
+    return [python, "-m", JOB_MODULE, *job_arguments, "--engine", "local"]
+
+
+def write_spark_configuration(path: Path, packages: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(spark_configuration(packages), indent=2), encoding="utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--wheelhouse", type=Path, required=True)
     parser.add_argument("--packages", type=Path, required=True)
     parser.add_argument("--exit-message", type=Path, required=True)
+    parser.add_argument("--engine", choices=ENGINES, default="local")
+    parser.add_argument("--spark-configuration", type=Path, default=SPARK_CONFIGURATION)
     args = parser.parse_args(arguments)
     try:
         installed = install(args.wheelhouse, args.packages)
@@ -94,9 +144,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: installing {args.wheelhouse}: {error}", file=sys.stderr)
         return 1
     print(f"bootstrap: {len(installed)} packages installed from {args.wheelhouse}", flush=True)
-    result = subprocess.run(
-        [sys.executable, "-m", JOB_MODULE, *job_arguments], env=job_environment(args.packages)
-    )
+    if args.engine == "spark":
+        write_spark_configuration(args.spark_configuration, args.packages)
+    result = subprocess.run(job_command(args.engine, job_arguments), env=job_environment(args.packages))
     if result.returncode != 0 and not (args.exit_message.is_file() and args.exit_message.stat().st_size):
         write_message(
             args.exit_message,

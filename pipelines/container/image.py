@@ -1,4 +1,4 @@
-"""The prebuilt SageMaker image the Processing jobs run in, and the Python and platform it has.
+"""The prebuilt SageMaker images the Processing jobs run in, and the Python and platform they have.
 
 SageMaker's scikit-learn image is open to every account and every region the SDK lists; its ``1.4-2-py312``
 version has Python 3.12 on Ubuntu 24.04, x86_64 (its Dockerfile: aws/sagemaker-scikit-learn-container,
@@ -17,3 +17,12 @@ IMAGE_SCOPE = "training"
 PYTHON_VERSION = "3.12"
 # glibc 2.39 (Ubuntu 24.04) runs wheels of these manylinux tags; pip needs each one named.
 PLATFORMS = ("manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64")
+
+# The spark engine's image (``MonitoringEngine: spark``): SageMaker's Spark processing image, Spark 3.5 with
+# Python 3.12 on Amazon Linux 2023 (glibc 2.34: it runs the same manylinux wheels), x86_64; its Dockerfile:
+# aws/sagemaker-spark-container, ``spark/processing/3.5/py3/docker/py312/Dockerfile.cpu``. Its entry point,
+# ``smspark-submit``, starts YARN on every instance of the job and runs ``spark-submit`` on the first.
+SPARK_FRAMEWORK = "spark"
+SPARK_VERSION = "3.5"
+SPARK_IMAGE_SCOPE = "processing"
+SPARK_PY_VERSION = "py312"

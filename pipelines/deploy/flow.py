@@ -28,7 +28,7 @@ from pipelines.deploy.baselines import (
 )
 from pipelines.deploy.errors import BaselineError, ConfigError
 from pipelines.deploy.export import deploy_command, write_export
-from pipelines.deploy.image_uris import MonitorImages, monitor_images
+from pipelines.deploy.image_uris import MonitorImages, UnsupportedRegion, monitor_images
 from pipelines.deploy.plan import MonitorPlan, StagePlan
 from pipelines.deploy.preflight import capture_warnings, unreadable_baselines
 from pipelines.deploy.registry import PackageSource, StagePackage, aws_call, resolve_stage_package
@@ -380,9 +380,15 @@ def _processing_parameters(
         )
     containers = package.description.get("InferenceSpecification", {}).get("Containers", [])
     model = str(containers[0].get("ModelDataUrl", "")) if containers else ""
+    spark = config.value(processing.ENGINE, template) == processing.SPARK_ENGINE
+    if spark and not images.spark_processing:
+        raise UnsupportedRegion(
+            f"{config.source}: {processing.ENGINE} is {processing.SPARK_ENGINE!r}: the SageMaker SDK lists "
+            "no Spark 3.5 processing image for this region; use the local engine there"
+        )
     parameters.update(
         {
-            processing.IMAGE_PARAMETER: images.processing,
+            processing.IMAGE_PARAMETER: images.spark_processing if spark else images.processing,
             processing.CODE_PARAMETER: uploads.code.prefix,
             processing.WHEELHOUSE_PARAMETER: uploads.wheelhouse.prefix,
             processing.CAPTURE_PARAMETER: capture,

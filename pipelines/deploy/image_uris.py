@@ -27,6 +27,7 @@ class ImageFramework(StrEnum):
     MODEL_MONITOR = "model-monitor"
     CLARIFY = "clarify"
     SKLEARN = "sklearn"  # the Processing backend's prebuilt image (``pipelines.container.image``)
+    SPARK = "spark"  # ... with ``MonitoringEngine: spark``
 
 
 class UnsupportedRegion(UserError):
@@ -38,11 +39,16 @@ class MonitorImages:
     model_monitor: str
     clarify: str
     processing: str
+    spark_processing: str
 
 
 @cache
 def image_uri(
-    framework: ImageFramework, region: str, version: str | None = None, scope: str | None = None
+    framework: ImageFramework,
+    region: str,
+    version: str | None = None,
+    scope: str | None = None,
+    py_version: str | None = None,
 ) -> str:
     """The ECR image URI of ``framework`` in ``region`` (cached: the lookup never changes in a run)."""
     with warnings.catch_warnings():
@@ -53,7 +59,13 @@ def image_uri(
 
     try:
         return str(
-            image_uris.retrieve(framework=framework.value, region=region, version=version, image_scope=scope)
+            image_uris.retrieve(
+                framework=framework.value,
+                region=region,
+                version=version,
+                image_scope=scope,
+                py_version=py_version,
+            )
         )
     except ValueError as error:
         # The SDK raises ValueError("Unsupported region: ...") listing the regions it knows.
@@ -61,10 +73,23 @@ def image_uri(
 
 
 def monitor_images(region: str) -> MonitorImages:
+    """The images of ``region``; ``spark_processing`` is '' where the SDK lists no Spark 3.5 image (a few
+    isolated regions): only a stage with ``MonitoringEngine: spark`` needs it, and the flow refuses it."""
+    try:
+        spark = image_uri(
+            ImageFramework.SPARK,
+            region,
+            processing_image.SPARK_VERSION,
+            processing_image.SPARK_IMAGE_SCOPE,
+            processing_image.SPARK_PY_VERSION,
+        )
+    except UnsupportedRegion:
+        spark = ""
     return MonitorImages(
         model_monitor=image_uri(ImageFramework.MODEL_MONITOR, region),
         clarify=image_uri(ImageFramework.CLARIFY, region),
         processing=image_uri(
             ImageFramework.SKLEARN, region, processing_image.VERSION, processing_image.IMAGE_SCOPE
         ),
+        spark_processing=spark,
     )

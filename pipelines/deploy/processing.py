@@ -4,9 +4,11 @@ Rules (instead of Model Monitor's cron and 1800/3600 s caps, ``schedule_rules``)
 
 - Schedules: the same cron forms, and any minute 0-59 (EventBridge Scheduler runs them; a few minutes past
   the hour lets the hour's last capture files land before the job reads them).
-- One instance: the job runs the monitors on one machine (``MonitoringJobInstanceCount`` must be 1; more
-  instances would each run the same job), of a type ``CreateProcessingJob`` accepts (the AWS SDK's service
-  model lists them, ``ProcessingInstanceType``).
+- Instances: with ``MonitoringEngine: local`` (the default) the job runs the monitors on one machine
+  (``MonitoringJobInstanceCount`` must be 1: more instances would each run the same job); with ``spark`` the
+  job runs in SageMaker's Spark processing image, whose ``smspark-submit`` makes one Spark cluster of all the
+  job's instances (any count from 1). Either way of a type ``CreateProcessingJob`` accepts (the AWS SDK's
+  service model lists them, ``ProcessingInstanceType``).
 - Run time: monitors whose schedules are the same expression run in one job (Model Monitor starts one job
   per monitor per tick, two for model quality and bias). The job's ``MaxRuntimeInSeconds`` is the sum of its
   monitors' ``{Monitor}MaxRuntimeInSeconds``; it must end before the schedule fires again (its shortest gap)
@@ -39,6 +41,9 @@ READ_ARNS_PARAMETER = "ProcessingS3ReadArns"
 BUCKET_ARNS_PARAMETER = "ProcessingS3BucketArns"
 INSTANCE_TYPE = "MonitoringJobInstanceType"
 INSTANCE_COUNT = "MonitoringJobInstanceCount"
+ENGINE = "MonitoringEngine"  # a stage config key: local (default) or spark
+LOCAL_ENGINE = "local"
+SPARK_ENGINE = "spark"
 # ProcessingStoppingCondition.MaxRuntimeInSeconds (API reference, CreateProcessingJob).
 MAX_RUNTIME_API_LIMIT_S = 777600
 # The monitors the template deploys, in the registry's order (the order of a group's monitors).
@@ -164,10 +169,12 @@ def processing_problems(
 def _instance_problems(where: str, value: Callable[[str], str | None]) -> list[str]:
     problems = []
     count = value(INSTANCE_COUNT)
-    if count is not None and _whole_seconds(count) != 1:
+    engine = value(ENGINE) or LOCAL_ENGINE
+    if count is not None and engine != SPARK_ENGINE and _whole_seconds(count) != 1:
         problems.append(
-            f"{where}: {INSTANCE_COUNT} is {count!r}: the Processing backend runs the monitors on one "
-            'instance, set it to "1"'
+            f"{where}: {INSTANCE_COUNT} is {count!r}: with {ENGINE} {engine!r} the Processing backend runs "
+            f'the monitors on one instance: set it to "1", or set {ENGINE} to "{SPARK_ENGINE}" to run them '
+            "on a Spark cluster of that many instances"
         )
     instance_type = value(INSTANCE_TYPE)
     if instance_type is not None and instance_type not in processing_instance_types():

@@ -172,6 +172,15 @@ def validate_stage_config(config: StageConfig, template: TemplateParameters, pro
             problems += _ground_truth_problems(config, spec)
             if backend is MonitoringBackend.MODEL_MONITOR:
                 problems += _monitor_problems(config, spec, template)
+    if (
+        backend is MonitoringBackend.MODEL_MONITOR
+        and config.parameters.get(processing.ENGINE, processing.LOCAL_ENGINE) != processing.LOCAL_ENGINE
+    ):
+        problems.append(
+            f"{where}: {processing.ENGINE} is {config.parameters[processing.ENGINE]!r}: only the Processing "
+            f"backend runs an engine of ours (Model Monitor runs AWS's analyzer); set {BACKEND_PARAMETER} to "
+            '"Processing", or remove the key'
+        )
     if backend is MonitoringBackend.PROCESSING:
         problems += processing.processing_problems(
             where,

@@ -11,6 +11,7 @@ The state machine starts the job with these arguments (``bootstrap`` passes them
     --output /opt/ml/processing/output           SageMaker uploads it to each monitor's MonitoringOutputS3Uri
     --exit-message /opt/ml/output/message        DescribeProcessingJob's ExitMessage
     --metrics-namespace PortableModelMonitor     CloudWatch namespace prefix (``metrics``)
+    --engine local|spark                         what reads the windows (``MonitoringEngine``)
 
 What it does:
 
@@ -20,7 +21,9 @@ What it does:
    the start explicitly (the window then ends at the scheduled time itself).
 2. The monitors run as ``python -m pipelines.monitoring run --stage-config`` runs them (``RunOptions`` of
    the window, capture, model and output, ``resolve_run_settings`` with the stage export, ``run_execution``)
-   and write Model Monitor's result files under ``--output``.
+   and write Model Monitor's result files under ``--output``. The local engine uses every core of the
+   instance; the spark engine (under ``smspark-submit``: ``pipelines.container.bootstrap``) the session
+   ``spark-submit`` started, on YARN over all the job's instances.
 3. The result files become CloudWatch metrics with Model Monitor's names (``metrics``).
 4. The exit message starts with the worst status (``Failed``, ``CompletedWithViolations``, ``Completed``)
    and names each monitor's: the state machine alerts on the first two.
@@ -48,6 +51,7 @@ from pipelines.deploy.processing import TEMPLATE_MONITORS
 from pipelines.deploy.schedule_rules import ScheduleRuleError, parse_schedule
 from pipelines.errors import UserError
 from pipelines.monitoring.data_quality.constraints import read_constraints
+from pipelines.monitoring.engines import EngineKind, EngineSpec
 from pipelines.monitoring.execution import run_execution
 from pipelines.monitoring.explainers import load_explainer
 from pipelines.monitoring.report.loader import NoResultsFound, load_report
@@ -93,6 +97,7 @@ class JobArguments:
     variant: str | None = None
     model: str | None = None
     window_start: datetime | None = None
+    engine: EngineKind = EngineKind.LOCAL
 
 
 def parse_monitors(text: str) -> tuple[MonitorType, ...]:
@@ -147,6 +152,8 @@ def run_options(arguments: JobArguments, window: TimeWindow, monitors: Sequence[
         output=arguments.output,
         monitors=tuple(monitors),
         explainer=explainer,
+        # Spark: no master of our own; under spark-submit the session is spark-submit's (yarn on SageMaker).
+        engine=EngineSpec(arguments.engine),
     )
 
 
@@ -281,6 +288,9 @@ def build_job_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output", required=True)
     parser.add_argument("--exit-message", type=Path, required=True)
     parser.add_argument("--metrics-namespace", default=DEFAULT_NAMESPACE_PREFIX)
+    parser.add_argument(
+        "--engine", choices=[kind.value for kind in EngineKind], default=EngineKind.LOCAL.value
+    )
     parser.add_argument("--region", default=None)
     parser.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, default="INFO")
     return parser
@@ -304,6 +314,7 @@ def job_arguments(args: argparse.Namespace) -> JobArguments:
         variant=args.variant or None,
         model=args.model or None,
         window_start=start,
+        engine=EngineKind(args.engine),
     )
 
 

@@ -19,7 +19,10 @@ without running anything. So, here:
   folder for ``/opt/ml``) in a subprocess with the job's ``Environment``, uploads its ``ProcessingOutputs``,
   and sets the job's status, ``ExitMessage`` (``/opt/ml/output/message``) and ``FailureReason`` in moto.
   The job's bootstrap installs nothing here: this interpreter already has the wheelhouse's pinned versions
-  (the wheelhouse's resolution for the image is tested on its own).
+  (the wheelhouse's resolution for the image is tested on its own). A job of the spark engine runs its
+  ``smspark-submit`` as ``pipelines/sandbox/smspark_submit.py`` (on the job's ``PATH``): PySpark's
+  ``spark-submit`` with a local master and the configuration the bootstrap wrote, instead of YARN over the
+  job's instances (``InstanceCount`` is not emulated: one machine runs the job).
 """
 
 from __future__ import annotations
@@ -310,7 +313,11 @@ class LocalProcessing:
         ]
         if command[0] in ("python", "python3"):
             command[0] = self.python
-        env = {**os.environ, **request.get("Environment", {})}
+        env = {
+            **os.environ,
+            **request.get("Environment", {}),
+            **spark_image_environment(folder, self.workdir, self.python),
+        }
         run.log = folder / "job.log"
         limit = request.get("StoppingCondition", {}).get("MaxRuntimeInSeconds")
         with run.log.open("w") as out:
@@ -365,6 +372,22 @@ class LocalProcessing:
             data = path.read_bytes()
             content_type = "application/json" if path.suffix == ".json" else "application/octet-stream"
             storage.write_bytes(str(base.join(path.relative_to(source).as_posix())), data, content_type)
+
+
+def spark_image_environment(folder: Path, workdir: Path, python: str) -> dict[str, str]:
+    """What the job's environment needs for the Spark processing image's ``smspark-submit``: the sandbox's
+    stand-in first on ``PATH``, and the folder that stands for ``/opt/ml``."""
+    from pipelines.sandbox import smspark_submit
+
+    tools = workdir / "image-tools"
+    tools.mkdir(parents=True, exist_ok=True)
+    launcher = tools / "smspark-submit"
+    launcher.write_text(f'#!/bin/sh\nexec "{python}" "{smspark_submit.__file__}" "$@"\n', encoding="utf-8")
+    launcher.chmod(0o755)
+    return {
+        "PATH": os.pathsep.join([str(tools), os.environ.get("PATH", "")]),
+        smspark_submit.CONTAINER_ROOT_ENV: str(folder) + CONTAINER_ROOT,
+    }
 
 
 # -- SNS -----------------------------------------------------------------------------------------------------

@@ -215,6 +215,7 @@ IMAGES = MonitorImages(
     model_monitor="156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer",
     clarify="205585389593.dkr.ecr.us-east-1.amazonaws.com/sagemaker-clarify-processing:1.0",
     processing="683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.4-2-py312-cpu-py3",
+    spark_processing="173754725891.dkr.ecr.us-east-1.amazonaws.com/sagemaker-spark-processing:3.5-cpu-py312",
 )
 JOB_REQUIREMENTS = REPO_ROOT / "requirements-job.txt"
 

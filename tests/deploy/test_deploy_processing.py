@@ -136,3 +136,14 @@ def test_a_stage_without_an_endpoint_is_warned_that_its_stack_will_not_deploy(aw
     (prod,) = [p for p in result.plans if p.stage_name == "prod"]
     assert any("DataCaptureS3Uri is empty" in w for w in prod.warnings)
     assert exported(tmp_path, "prod")["DataCaptureS3Uri"] == ""
+
+
+def test_a_spark_stage_gets_the_spark_processing_image_and_its_instance_count(
+    aws, world, configs, tmp_path
+) -> None:
+    edit_config(configs["prod"], MonitoringEngine="spark", MonitoringJobInstanceCount="4")
+    run(aws, configs, tmp_path)
+    prod, staging = exported(tmp_path, "prod"), exported(tmp_path, "staging")
+    assert (prod["MonitoringEngine"], prod["MonitoringJobInstanceCount"]) == ("spark", "4")
+    assert prod["ProcessingImageUri"] == IMAGES.spark_processing
+    assert staging["ProcessingImageUri"] == IMAGES.processing  # the other stage keeps the local engine

@@ -159,3 +159,26 @@ def test_two_configs_for_the_same_stage_are_refused(configs) -> None:
     edit_config(configs["prod"], StageName="staging")
     (problem,) = problems_of(configs["staging"], configs["prod"])
     assert "StageName 'staging' is also the stage of" in problem
+
+
+def test_two_instances_with_the_local_engine_are_refused_in_one_line_naming_file_key_value(configs) -> None:
+    edit_config(configs["prod"], MonitoringJobInstanceCount="2", MonitoringEngine="local")
+    where = str(configs["prod"])
+    assert problems_of(configs["prod"]) == [
+        f"{where}: MonitoringJobInstanceCount is '2': with MonitoringEngine 'local' the Processing backend "
+        'runs the monitors on one instance: set it to "1", or set MonitoringEngine to "spark" to run them on '
+        "a Spark cluster of that many instances"
+    ]
+
+
+def test_an_engine_the_template_does_not_offer_is_refused_with_the_allowed_ones(configs) -> None:
+    edit_config(configs["prod"], MonitoringEngine="dask")
+    assert problems_of(configs["prod"]) == [
+        f"{configs['prod']}: MonitoringEngine: 'dask' is not allowed: expected one of 'local', 'spark'"
+    ]
+
+
+def test_the_spark_engine_on_model_monitor_is_refused_naming_the_backend(configs) -> None:
+    edit_config(configs["prod"], MonitoringBackend="ModelMonitor", MonitoringEngine="spark")
+    (problem,) = [p for p in problems_of(configs["prod"]) if "MonitoringEngine" in p]
+    assert problem.startswith(f"{configs['prod']}: MonitoringEngine is 'spark': only the Processing backend")

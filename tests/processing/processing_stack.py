@@ -28,6 +28,7 @@ BACKEND_TEMPLATE = REPO_ROOT / "pipelines/processing/processing-backend.yml"
 STACK = "sagemaker-fraud-monitoring-prod"
 BUCKET = "fraud-monitoring-bucket"
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.4-2-py312-cpu-py3"
+SPARK_IMAGE = "173754725891.dkr.ecr.us-east-1.amazonaws.com/sagemaker-spark-processing:3.5-cpu-py312"
 KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 

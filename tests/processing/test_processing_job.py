@@ -8,12 +8,15 @@ from pathlib import Path
 import pytest
 
 from pipelines.deploy.processing import TEMPLATE_MONITORS
+from pipelines.monitoring.engines import EngineKind, EngineSpec
 from pipelines.monitoring.report.results import ExecutionStatus
 from pipelines.processing.job import (
     JobArguments,
     JobSettingsError,
+    build_job_parser,
     execution_windows,
     exit_message,
+    job_arguments,
     parse_monitors,
     run_options,
 )
@@ -115,6 +118,26 @@ def test_the_run_gets_the_window_and_the_model_only_for_explainability() -> None
     assert options.explainer is not None
     assert options.explainer.model == "s3://bucket-a/model.tar.gz"
     assert run_options(arguments, window, (DQ,)).explainer is None
+
+
+def test_the_spark_engine_runs_in_the_session_spark_submit_started() -> None:
+    args = build_job_parser().parse_args(
+        ["--stage-config", "s3://b/e.json", "--capture", "s3://b/c", "--monitors", "DataQuality",
+         "--scheduled-time", "2026-07-29T14:00:00Z", "--output", "out", "--exit-message", "m",
+         "--engine", "spark"]
+    )  # fmt: skip
+    arguments = job_arguments(args)
+    window = TimeWindow(at(2026, 7, 29, 13), at(2026, 7, 29, 14))
+    # no master of its own: under spark-submit, spark_session takes spark-submit's (yarn on SageMaker)
+    assert run_options(arguments, window, (DQ,)).engine == EngineSpec(EngineKind.SPARK, spark_master=None)
+
+
+def test_the_job_runs_the_local_engine_unless_told_otherwise() -> None:
+    args = build_job_parser().parse_args(
+        ["--stage-config", "s3://b/e.json", "--capture", "s3://b/c", "--monitors", "DataQuality",
+         "--scheduled-time", "2026-07-29T14:00:00Z", "--output", "out", "--exit-message", "m"]
+    )  # fmt: skip
+    assert job_arguments(args).engine is EngineKind.LOCAL
 
 
 def test_the_exit_message_leads_with_the_worst_status() -> None:

@@ -108,11 +108,30 @@ def test_a_minute_after_the_hour_is_allowed_for_processing_only() -> None:
     assert "DataQualityScheduleExpression: 'cron(60 * ? * * *)' is not a monitoring schedule" in problem
 
 
-def test_more_than_one_instance_is_refused() -> None:
-    (problem,) = processing_problems("prod.json", stage(MonitoringJobInstanceCount="2"), [DQ])
+def test_more_than_one_instance_with_the_local_engine_is_refused_in_one_line_naming_the_spark_engine() -> (
+    None
+):
+    (problem,) = processing_problems(
+        "prod.json", stage(MonitoringJobInstanceCount="2", MonitoringEngine="local"), [DQ]
+    )
     assert problem == (
-        "prod.json: MonitoringJobInstanceCount is '2': the Processing backend runs the monitors on one "
-        'instance, set it to "1"'
+        "prod.json: MonitoringJobInstanceCount is '2': with MonitoringEngine 'local' the Processing backend "
+        'runs the monitors on one instance: set it to "1", or set MonitoringEngine to "spark" to run them on '
+        "a Spark cluster of that many instances"
+    )
+
+
+def test_more_than_one_instance_without_an_engine_is_refused_as_the_local_engine() -> None:
+    (problem,) = processing_problems("prod.json", stage(MonitoringJobInstanceCount="4"), [DQ])
+    assert "MonitoringJobInstanceCount is '4': with MonitoringEngine 'local'" in problem
+
+
+def test_the_spark_engine_may_run_on_several_instances() -> None:
+    assert (
+        processing_problems(
+            "prod.json", stage(MonitoringJobInstanceCount="4", MonitoringEngine="spark"), [DQ]
+        )
+        == []
     )
 
 

@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from processing_stack import BUCKET, IMAGE, KMS_KEY, deploy_stack, stage_parameters
+from processing_stack import BUCKET, IMAGE, KMS_KEY, SPARK_IMAGE, deploy_stack, stage_parameters
 
 from pipelines.processing.executions import wait
 from pipelines.sandbox.processing_backend import (
@@ -159,6 +159,7 @@ def test_the_job_is_requested_with_the_image_code_wheelhouse_command_role_and_ou
         "S3UploadMode": "EndOfJob",
     }
     assert request["RoleArn"] == state_machine_world.stack.physical_ids["ProcessingJobRole.Arn"]
+    assert arguments[arguments.index("--engine") + 1] == "local"  # the stage config names no engine
     assert request["ProcessingResources"]["ClusterConfig"] == {
         "InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 20,
     }  # fmt: skip
@@ -172,6 +173,25 @@ def test_the_job_is_requested_with_the_image_code_wheelhouse_command_role_and_ou
     assert tags["monitoring:stack"] == state_machine_world.stack.backend.name  # the nested stack
 
 
+def run_on(world, stack, monitors: str, max_runtime_s: int) -> JobRun:
+    """One execution of another deployed stack's state machine, its job completed; the job it requested."""
+    arn = activate_state_machine(world.aws, world.clients.stepfunctions, stack.state_machine_arn)
+    world.processing.runner = ends_with("Completed", "Completed: x")
+    started = world.clients.stepfunctions.start_execution(
+        stateMachineArn=arn,
+        input=json_input(
+            {
+                "ScheduledTime": "2026-07-29T14:00:00Z",
+                "Monitors": monitors,
+                "MaxRuntimeInSeconds": max_runtime_s,
+            }
+        ),
+    )
+    wait(world.clients.stepfunctions, started["executionArn"], poll_s=0.2, timeout_s=60)
+    (run,) = world.processing.runs.values()
+    return run
+
+
 def test_a_kms_key_encrypts_the_jobs_volume_and_outputs(state_machine_world) -> None:
     world = state_machine_world
     stack = deploy_stack(
@@ -179,18 +199,48 @@ def test_a_kms_key_encrypts_the_jobs_volume_and_outputs(state_machine_world) -> 
         stage_parameters(KMSKeyArn=KMS_KEY, MonitoringScheduleName="fraud-prod-kms"),
         name="with-kms",
     )
-    arn = activate_state_machine(world.aws, world.clients.stepfunctions, stack.state_machine_arn)
-    world.processing.runner = ends_with("Completed", "Completed: x")
-    started = world.clients.stepfunctions.start_execution(
-        stateMachineArn=arn,
-        input=json_input(
-            {"ScheduledTime": "2026-07-29T14:00:00Z", "Monitors": "ModelBias", "MaxRuntimeInSeconds": 1800}
-        ),
-    )
-    wait(world.clients.stepfunctions, started["executionArn"], poll_s=0.2, timeout_s=60)
-    (run,) = world.processing.runs.values()
+    run = run_on(world, stack, "ModelBias", 1800)
     assert run.request["ProcessingOutputConfig"]["KmsKeyId"] == KMS_KEY
     assert run.request["ProcessingResources"]["ClusterConfig"]["VolumeKmsKeyId"] == KMS_KEY
+
+
+def test_a_spark_stage_requests_the_spark_image_on_its_instance_count_with_the_spark_bootstrap(
+    state_machine_world,
+) -> None:
+    world = state_machine_world
+    stack = deploy_stack(
+        world.clients,
+        stage_parameters(
+            MonitoringEngine="spark",
+            MonitoringJobInstanceCount="3",
+            ProcessingImageUri=SPARK_IMAGE,
+            MonitoringScheduleName="fraud-prod-spark",
+        ),
+        name="with-spark",
+    )
+    run = run_on(world, stack, "DataQuality", 3600)
+    app = run.request["AppSpecification"]
+    assert app["ImageUri"] == SPARK_IMAGE
+    assert run.request["ProcessingResources"]["ClusterConfig"]["InstanceCount"] == 3
+    assert app["ContainerEntrypoint"] == [
+        "python3", "/opt/ml/processing/input/code/pipelines/container/bootstrap.py",
+    ]  # fmt: skip
+    arguments = app["ContainerArguments"]
+    bootstrap = arguments[: arguments.index("--")]
+    assert dict(zip(bootstrap[::2], bootstrap[1::2], strict=True)) == {
+        "--wheelhouse": "/opt/ml/processing/input/wheelhouse",
+        "--packages": "/opt/ml/processing/packages",
+        "--exit-message": "/opt/ml/output/message",
+        "--engine": "spark",
+        "--spark-configuration": "/opt/ml/processing/input/conf/configuration.json",
+    }
+    # every instance gets the code and the wheelhouse (each one installs the packages its executors import)
+    assert {
+        i["InputName"]: i["S3Input"]["S3DataDistributionType"] for i in run.request["ProcessingInputs"]
+    } == {
+        "code": "FullyReplicated",
+        "wheelhouse": "FullyReplicated",
+    }
 
 
 def test_a_schedule_starts_its_group_of_monitors_with_the_scheduled_time(

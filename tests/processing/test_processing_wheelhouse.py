@@ -4,6 +4,7 @@ the bootstrap only when the interpreter lacks a pin."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -99,12 +100,53 @@ def test_an_unpinned_requirement_is_refused_with_its_line() -> None:
         parse_requirements("boto3==1.0\nnumpy>=2\n")
 
 
-def bootstrap(wheelhouse: Path, message: Path, *job_arguments: str) -> subprocess.CompletedProcess[str]:
+def bootstrap(
+    wheelhouse: Path, message: Path, *job_arguments: str, options: tuple[str, ...] = (), env=None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(BOOTSTRAP), "--wheelhouse", str(wheelhouse),
-         "--packages", str(wheelhouse.parent / "pkgs"), "--exit-message", str(message), "--", *job_arguments],
-        capture_output=True, text=True, check=False,
+         "--packages", str(wheelhouse.parent / "pkgs"), "--exit-message", str(message), *options,
+         "--", *job_arguments],
+        capture_output=True, text=True, check=False, env=env,
     )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_with_the_spark_engine_the_bootstrap_configures_the_executors_path_then_runs_smspark_submit(
+    tmp_path,
+) -> None:
+    wheelhouse = tmp_path / "wheelhouse"
+    build(wheelhouse, JOB_REQUIREMENTS, with_wheels=False)
+    # a recording smspark-submit first on PATH stands for the Spark image's entry point
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    record = tmp_path / "submitted.json"
+    (tools / "smspark-submit").write_text(
+        f"#!{sys.executable}\nimport json, os, sys\n"
+        "seen = {'argv': sys.argv[1:], 'PYTHONPATH': os.environ['PYTHONPATH']}\n"
+        f"json.dump(seen, open({str(record)!r}, 'w'))\n"
+    )
+    (tools / "smspark-submit").chmod(0o755)
+    configuration = tmp_path / "conf" / "configuration.json"
+    env = {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"}
+    result = bootstrap(
+        wheelhouse, tmp_path / "message", "--monitors", "DataQuality",
+        options=("--engine", "spark", "--spark-configuration", str(configuration)), env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    packages, code = str(wheelhouse.parent / "pkgs"), str(REPO_ROOT)
+    (spark_defaults,) = json.loads(configuration.read_text())
+    assert spark_defaults == {
+        "Classification": "spark-defaults",
+        "Properties": {
+            "spark.executorEnv.PYTHONPATH": f"{packages}{os.pathsep}{code}",
+            "spark.yarn.appMasterEnv.PYTHONPATH": f"{packages}{os.pathsep}{code}",
+        },
+    }
+    submitted = json.loads(record.read_text())
+    job_script = str(REPO_ROOT / "pipelines" / "processing" / "job.py")
+    assert submitted["argv"] == [job_script, "--monitors", "DataQuality", "--engine", "spark"]
+    assert submitted["PYTHONPATH"].split(os.pathsep)[:2] == [packages, code]  # the driver's path too
 
 
 @pytest.mark.slow

@@ -67,15 +67,22 @@ FILES_PER_ARROW_BATCH = 8  # capture files handed to Python at once (each is dec
 
 
 def spark_session(master: str | None = None) -> SparkSession:
-    """The running session, or a new one (``master``, default ``local[*]``)."""
+    """The running session, or a new one (``master``, default ``local[*]``).
+
+    Under ``spark-submit`` (PySpark then finds the submitting JVM's gateway in ``PYSPARK_GATEWAY_PORT``:
+    ``pyspark/java_gateway.py``) and without ``master``, the session takes spark-submit's master and
+    configuration (``--master yarn`` and the cluster's spark-defaults in SageMaker's Spark image) instead of
+    this function's local defaults.
+    """
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
-    builder = SparkSession.builder.appName(APP_NAME).master(master or "local[*]")
-    builder = builder.config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
-    builder = builder.config("spark.ui.showConsoleProgress", "false")
+    builder = SparkSession.builder.appName(APP_NAME)
+    if master is not None or "PYSPARK_GATEWAY_PORT" not in os.environ:
+        builder = builder.master(master or "local[*]").config("spark.sql.shuffle.partitions", "8")
+    builder = builder.config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
     # Python workers run this interpreter (its virtualenv has our dependencies), unless told otherwise.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     return builder.getOrCreate()
