@@ -261,26 +261,33 @@ def test_the_html_report_lists_the_drifted_features(demo: tuple[DemoSummary, str
     assert "categorical_values_check Customer Location" in text
 
 
-def test_traffic_is_the_latest_13_oclock_hour_two_hours_past_and_the_same_hour_the_day_before() -> None:
-    clock = ManualClock(datetime(2026, 3, 1, 16, 20, tzinfo=UTC))
+def test_traffic_is_the_latest_wednesdays_13_oclock_hour_two_hours_past_and_the_tuesday_before() -> None:
+    clock = ManualClock(datetime(2026, 3, 4, 16, 20, tzinfo=UTC))  # a Wednesday
     traffic = stream_files(DemoOptions(rows=11, bad_rows=1), world=None, clock=clock)  # type: ignore[arg-type]
     assert [t.hour for t in traffic] == [
-        datetime(2026, 2, 28, 13, tzinfo=UTC),
-        datetime(2026, 3, 1, 13, tzinfo=UTC),
+        datetime(2026, 3, 3, 13, tzinfo=UTC),
+        datetime(2026, 3, 4, 13, tzinfo=UTC),
     ]
     assert [t.drifted for t in traffic] == [False, True]
     assert [len(t.stream.transactions) for t in traffic] == [6, 5]
-    assert traffic[0].key == "incoming/2026/02/28/13/transactions-20260228-1300.csv"
+    assert traffic[0].key == "incoming/2026/03/03/13/transactions-20260303-1300.csv"
     dates = traffic[1].stream.transactions["Transaction Date"]
-    assert dates.str.startswith("2026-03-01 13:").all()
+    assert dates.str.startswith("2026-03-04 13:").all()
 
 
-def test_before_15_oclock_the_traffic_is_the_previous_days() -> None:
-    clock = ManualClock(datetime(2026, 3, 1, 14, 59, tzinfo=UTC))
-    traffic = stream_files(DemoOptions(rows=4), world=None, clock=clock)  # type: ignore[arg-type]
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 3, 4, 14, 59, tzinfo=UTC),  # Wednesday, before its hour has been past for two hours
+        datetime(2026, 3, 1, 16, 20, tzinfo=UTC),  # Sunday
+        datetime(2026, 2, 26, 9, 0, tzinfo=UTC),  # Thursday morning
+    ],
+)
+def test_on_other_days_and_hours_the_traffic_is_the_tuesday_and_wednesday_before(now: datetime) -> None:
+    traffic = stream_files(DemoOptions(rows=4), world=None, clock=ManualClock(now))  # type: ignore[arg-type]
     assert [t.hour for t in traffic] == [
-        datetime(2026, 2, 27, 13, tzinfo=UTC),
-        datetime(2026, 2, 28, 13, tzinfo=UTC),
+        datetime(2026, 2, 24, 13, tzinfo=UTC),
+        datetime(2026, 2, 25, 13, tzinfo=UTC),
     ]
 
 

@@ -1,6 +1,7 @@
 """The demo's story holds whatever day it runs: a weekend and a month/year end, besides the weekday of
-``test_sandbox_demo`` (issue 9). The model reads the day of week, so this is what a pinned clock alone would
-not show. Each date is one whole demo run (about 40 s) in an xdist group of its own."""
+``test_sandbox_demo`` (issue 9). The model reads the day of week, so the demo's traffic is always the latest
+Tuesday's and Wednesday's 13:00 before its clock; this checks that on clocks where it is not the day before.
+Each date is one whole demo run (about 40 s) in an xdist group of its own."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from pipelines.sandbox.demo import DemoOptions, run_demo
 @pytest.mark.parametrize(
     ("now", "traffic_days"),
     [
-        pytest.param(WEEKEND_NOW, ("Saturday", "Sunday"), marks=pytest.mark.xdist_group("demo-weekend")),
-        pytest.param(YEAR_END_NOW, ("Wednesday", "Thursday"), marks=pytest.mark.xdist_group("demo-year-end")),
+        pytest.param(WEEKEND_NOW, ("2026-03-03", "2026-03-04"), marks=pytest.mark.xdist_group("demo-weekend")),
+        pytest.param(YEAR_END_NOW, ("2024-12-31", "2025-01-01"), marks=pytest.mark.xdist_group("demo-year-end")),
     ],
     ids=["weekend", "year-end"],
 )
@@ -28,6 +29,7 @@ def test_the_demo_tells_the_same_story_on_another_day(
     options = DemoOptions(output=tmp_path, **TEST_DEMO, now=now)  # type: ignore[arg-type]
     summary = run_demo(options, io.StringIO())
     hours = [datetime.fromisoformat(h["hour"]) for h in summary.monitoring["hours"]]
-    assert tuple(f"{h:%A}" for h in hours) == traffic_days
+    assert tuple(f"{h:%Y-%m-%d}" for h in hours) == traffic_days
+    assert tuple(f"{h:%A %H:%M}" for h in hours) == ("Tuesday 13:00", "Wednesday 13:00")
     assert hours[1] - hours[0] == timedelta(days=1)
     assert story(summary) == EXPECTED_STORY

@@ -1,8 +1,8 @@
 """The demo's traffic: two hours of transactions, scored by the Lambda, then labelled.
 
-The hours are placed relative to the demo's clock (``TRAFFIC_HOUR_OF_DAY``), the stream files go through the
-scoring Lambda's handler on their S3 events, and each stored prediction gets its ground-truth label in the
-hour after its own.
+The hours are the latest Tuesday's and Wednesday's 13:00 before the demo's clock (``TRAFFIC_HOUR_OF_DAY``),
+the stream files go through the scoring Lambda's handler on their S3 events, and each stored prediction gets
+its ground-truth label in the hour after its own.
 """
 
 from __future__ import annotations
@@ -33,12 +33,15 @@ from pipelines.timewindow import HOUR, floor_hour, format_utc, hour_partition
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-# The traffic hours: 13:00-14:00 UTC, a daytime hour, whatever the time the demo runs (an hour's fraud, and
-# so how well the model does, depends on the time of day). A day apart, so that the one-day window of prod's
-# model-quality and bias monitors (GroundTruthStartTimeOffset -P1D) holds one of them only; the later one
-# is the latest that ended two hours ago, so that the execution analysing it with its labels
-# (GroundTruthEndTimeOffset -PT1H) is already past (see ``monitoring_runs``).
+# The traffic hours: 13:00-14:00 UTC on a Tuesday (ordinary) and the Wednesday after (drifted), whatever the
+# day and time the demo runs: an hour's fraud, and so how well the model does, depends on the time of day,
+# and the model reads the day of week (``Transaction Day Of Week``), so any other hour or day would score the
+# same generated rows differently and change what the monitors find. A day apart, so that the one-day window
+# of prod's model-quality and bias monitors (GroundTruthStartTimeOffset -P1D) holds one of them only; the
+# later one is the latest such hour that ended two hours ago, so that the execution analysing it with its
+# labels (GroundTruthEndTimeOffset -PT1H) is already past (see ``monitoring_runs``).
 TRAFFIC_HOUR_OF_DAY = 13
+LATEST_TRAFFIC_WEEKDAY = 2  # Wednesday (Monday = 0)
 TRAFFIC_SPACING = timedelta(days=1)
 LATEST_TRAFFIC_HOURS_AGO = 2
 
@@ -52,10 +55,11 @@ class HourOfTraffic:
 
 
 def stream_files(options: DemoOptions, world: World, clock: ManualClock) -> list[HourOfTraffic]:
-    """Two hours of transactions a day apart (see ``TRAFFIC_HOUR_OF_DAY``); the second drifts when asked."""
+    """Two hours of transactions a day apart, the latest Tuesday's and Wednesday's 13:00 before the clock
+    (see ``TRAFFIC_HOUR_OF_DAY``); the second drifts when asked."""
     latest = floor_hour(clock()) - HOUR * LATEST_TRAFFIC_HOURS_AGO
-    if latest.hour != TRAFFIC_HOUR_OF_DAY:
-        latest -= timedelta(hours=(latest.hour - TRAFFIC_HOUR_OF_DAY) % 24)
+    latest -= timedelta(hours=(latest.hour - TRAFFIC_HOUR_OF_DAY) % 24)
+    latest -= timedelta(days=(latest.weekday() - LATEST_TRAFFIC_WEEKDAY) % 7)
     hours = [latest - TRAFFIC_SPACING * (STREAM_FILES - 1 - i) for i in range(STREAM_FILES)]
     sizes = [
         options.rows // STREAM_FILES + (1 if i < options.rows % STREAM_FILES else 0)
