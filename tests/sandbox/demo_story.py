@@ -1,6 +1,7 @@
 """What the demo finds, reduced to what must hold on any day it runs (issue 9). The model reads the day of
-week, and the demo's traffic is always a Tuesday's and a Wednesday's 13:00 (``pipelines.sandbox.demo.traffic``),
-so the same seed scores the same rows the same way whatever the clock says.
+week, and the demo's traffic is always a Tuesday's and a Wednesday's 13:00
+(``pipelines.sandbox.demo.traffic``), so the same seed scores the same rows the same way whatever the clock
+says.
 
 The story: the ordinary hour is clean for data quality, model quality and feature attributions; the drifted
 hour flags exactly the three drifted inputs and a model that got worse (accuracy down, more false alarms).

@@ -18,8 +18,12 @@ from pipelines.sandbox.demo import DemoOptions, run_demo
 @pytest.mark.parametrize(
     ("now", "traffic_days"),
     [
-        pytest.param(WEEKEND_NOW, ("2026-03-03", "2026-03-04"), marks=pytest.mark.xdist_group("demo-weekend")),
-        pytest.param(YEAR_END_NOW, ("2024-12-31", "2025-01-01"), marks=pytest.mark.xdist_group("demo-year-end")),
+        pytest.param(
+            WEEKEND_NOW, ("2026-03-03", "2026-03-04"), marks=pytest.mark.xdist_group("demo-weekend")
+        ),
+        pytest.param(
+            YEAR_END_NOW, ("2024-12-31", "2025-01-01"), marks=pytest.mark.xdist_group("demo-year-end")
+        ),
     ],
     ids=["weekend", "year-end"],
 )
