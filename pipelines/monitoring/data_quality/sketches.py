@@ -115,7 +115,9 @@ def histogram_buckets(sample: WeightedSample, minimum: float, maximum: float) ->
     bounds = [minimum + (maximum - minimum) * i / float(BUCKET_COUNT) for i in range(BUCKET_COUNT + 1)]
     points = np.asarray(bounds)
     below = sample.weight_below(points, inclusive=False)
-    at_or_below_max = float(sample.weight_below(points[-1:], inclusive=True)[0])
+    # The last bound as computed can fall an ulp short of the maximum (min + (max - min) != max): the last
+    # bucket counts up to the maximum itself, so the buckets always hold every value.
+    at_or_below_max = float(sample.weight_below(np.asarray([max(maximum, bounds[-1])]), inclusive=True)[0])
     buckets = []
     for i in range(BUCKET_COUNT):
         upper_weight = at_or_below_max if i == BUCKET_COUNT - 1 else float(below[i + 1])

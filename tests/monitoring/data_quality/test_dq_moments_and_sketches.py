@@ -61,6 +61,15 @@ def test_buckets_are_ten_equal_widths_with_the_maximum_in_the_last() -> None:
     assert [b["count"] for b in buckets] == [1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 2.0]
 
 
+def test_the_last_bucket_holds_the_maximum_when_the_computed_bound_falls_short_of_it() -> None:
+    low, high = -0.1321048632913019, 0.1257302210933933
+    assert low + (high - low) * 10 / 10.0 < high  # the computed last bound is an ulp below the maximum
+    sample = WeightedSample.of([low, 0.0, high], [2, 2, 2])  # weights as after a compaction
+    buckets = histogram_buckets(sample, low, high)
+    assert sum(b["count"] for b in buckets) == 6.0
+    assert buckets[-1]["count"] == 2.0
+
+
 def test_levels_weigh_two_to_the_level() -> None:
     sample = WeightedSample.from_levels([[1.0, 2.0], [], [3.0]])
     assert sample.values.tolist() == [1.0, 2.0, 3.0]
