@@ -39,7 +39,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 CODE_ROOT = Path(__file__).resolve().parents[2]
@@ -100,16 +100,27 @@ def python_path(packages: Path) -> str:
     return os.pathsep.join([str(packages), str(CODE_ROOT)])
 
 
-def spark_configuration(packages: Path) -> list[dict[str, object]]:
+# What the executors' Python workers need to reach S3 as the driver does (they read the capture and labels
+# with boto3: ``pipelines.monitoring.engines.spark``), when this container has them: the region, an endpoint
+# override, and where SageMaker serves the job role's credentials. No secret goes into Spark's configuration.
+EXECUTOR_AWS_SETTINGS = (
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+)
+
+
+def spark_configuration(packages: Path, environ: Mapping[str, str] = os.environ) -> list[dict[str, object]]:
     """``smspark-submit``'s configuration (EMR's classification format): the executors' and the YARN
-    application master's ``PYTHONPATH`` (Spark adds its own pyspark archives after it)."""
+    application master's ``PYTHONPATH`` (Spark adds its own pyspark archives after it), and the executors'
+    AWS settings (``EXECUTOR_AWS_SETTINGS``) present in ``environ``."""
     path = python_path(packages)
-    return [
-        {
-            "Classification": "spark-defaults",
-            "Properties": {"spark.executorEnv.PYTHONPATH": path, "spark.yarn.appMasterEnv.PYTHONPATH": path},
-        }
-    ]
+    properties = {"spark.executorEnv.PYTHONPATH": path, "spark.yarn.appMasterEnv.PYTHONPATH": path}
+    properties |= {
+        f"spark.executorEnv.{name}": environ[name] for name in EXECUTOR_AWS_SETTINGS if environ.get(name)
+    }
+    return [{"Classification": "spark-defaults", "Properties": properties}]
 
 
 def job_command(engine: str, job_arguments: Sequence[str], python: str = sys.executable) -> list[str]:

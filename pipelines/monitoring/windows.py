@@ -89,7 +89,7 @@ def _read_window(
         parts=parts,
         partials={m.value: spec for m, spec in partials.items()},
         labels=None if labels is None else labels_bytes(labels.table()),
-        s3_region=_region(storage, [source.location]),
+        s3_region=_region(storage, [source.location, *((settings.ground_truth,) if ground_truth else ())]),
     )
     result = compute_window(storage, job, settings.engine, ground_truth)
     if in_records:

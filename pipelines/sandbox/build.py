@@ -111,9 +111,13 @@ class StackSummary:
     resources: tuple[str, ...]  # what the emulated CloudFormation created
 
 
-def prepare_build_folder(folder: Path, repo_root: Path = REPO_ROOT) -> Path:
-    """What CodeBuild checks out, with ``SANDBOX_STAGE_SETTINGS`` applied, and the wheelhouse pre_build would
-    have built (its pins alone: module docstring)."""
+def prepare_build_folder(
+    folder: Path,
+    repo_root: Path = REPO_ROOT,
+    stage_settings: Mapping[str, Mapping[str, str]] | None = None,
+) -> Path:
+    """What CodeBuild checks out, with ``SANDBOX_STAGE_SETTINGS`` and then ``stage_settings`` (by stage)
+    applied, and the wheelhouse pre_build would have built (its pins alone: module docstring)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in BUILD_FILES:
         shutil.copy(repo_root / name, folder / name)
@@ -125,6 +129,7 @@ def prepare_build_folder(folder: Path, repo_root: Path = REPO_ROOT) -> Path:
         config = folder / f"{stage}-monitoring-schedule-config.json"
         document = json.loads(config.read_text())
         document["Parameters"].update(settings)
+        document["Parameters"].update((stage_settings or {}).get(stage, {}))
         config.write_bytes(dumps_pretty(document))
     wheelhouse.build(folder / WHEELHOUSE, repo_root / wheelhouse.JOB_REQUIREMENTS, with_wheels=False)
     return folder

@@ -128,7 +128,13 @@ def test_with_the_spark_engine_the_bootstrap_configures_the_executors_path_then_
     )
     (tools / "smspark-submit").chmod(0o755)
     configuration = tmp_path / "conf" / "configuration.json"
-    env = {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"}
+    env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+    env |= {
+        "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}",
+        "AWS_REGION": "eu-west-1",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/abc",
+        "AWS_SECRET_ACCESS_KEY": "not-for-spark",  # never written into Spark's configuration
+    }
     result = bootstrap(
         wheelhouse, tmp_path / "message", "--monitors", "DataQuality",
         options=("--engine", "spark", "--spark-configuration", str(configuration)), env=env,
@@ -141,6 +147,8 @@ def test_with_the_spark_engine_the_bootstrap_configures_the_executors_path_then_
         "Properties": {
             "spark.executorEnv.PYTHONPATH": f"{packages}{os.pathsep}{code}",
             "spark.yarn.appMasterEnv.PYTHONPATH": f"{packages}{os.pathsep}{code}",
+            "spark.executorEnv.AWS_REGION": "eu-west-1",
+            "spark.executorEnv.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/abc",
         },
     }
     submitted = json.loads(record.read_text())

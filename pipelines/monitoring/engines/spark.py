@@ -3,10 +3,12 @@ computes the monitors' partial results with the same Python classes; the driver 
 
 What runs where:
 
-- capture files are read by Spark (``binaryFile``: one row per file, so a file is decoded whole by the local
+- capture files are listed by the driver and read by the executors' Python workers with our ``Storage``
+  (boto3 for S3, the same credentials and ``AWS_ENDPOINT_URL`` as every other part of this project, no
+  Hadoop S3 connector to install or configure): one row per file, so a file is decoded whole by the local
   engine's reader, ``CaptureReader``: CSV/JSON/BASE64 payloads, batched requests, unreadable lines named by
-  file and line exactly as on the other engines);
-- ground truth, for monitors that need it: label files are read by Spark and parsed line by line as the
+  file and line exactly as on the other engines;
+- ground truth, for monitors that need it: label files are read the same way and parsed line by line as the
   local engine does (``label_lines``), the last label collected for an eventId wins (a window function over
   file and line order);
   every captured record's two join keys (``ground_truth_merge.join_keys``: the request's inferenceId when it
@@ -15,11 +17,10 @@ What runs where:
 - each partition folds its files into a ``WindowPartial`` (``window_job.files_partial``, the code the local
   engine runs) and returns it as bytes; the driver merges the partitions' partials in file order.
 
-Locations: local paths are read as ``file://`` URIs, ``s3://`` ones as ``s3a://`` (Hadoop's S3A connector:
-on SageMaker's Spark processing image it is installed and uses the job's role; elsewhere add
-``org.apache.hadoop:hadoop-aws`` matching the Hadoop version, see docs/monitors/engines.md). Our package must
-be importable on the executors (a local master shares this interpreter; a cluster needs it installed or
-shipped with ``--py-files``).
+Files are named in Spark's rows by ``spark_location`` (a ``file://`` URI, or ``s3a://``), the form Spark
+itself reports. Our package must be importable on the executors (a local master shares this interpreter; on
+SageMaker's Spark image the bootstrap installs it on every host), and the executors need the AWS settings
+of the driver's environment for S3 (the bootstrap passes them: ``pipelines.container.bootstrap``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
 import polars as pl
 import pyarrow as pa
@@ -95,13 +95,6 @@ def spark_location(location: str) -> str:
     return "file://" + os.path.abspath(location)
 
 
-def _same_file(spark_path: str) -> str:
-    """A path as Spark reports it (``file:/a/b``), in ``spark_location``'s form."""
-    if spark_path.startswith("file:"):
-        return "file://" + os.path.normpath(urlparse(spark_path).path)
-    return spark_path
-
-
 class SparkSourceError(UserError):
     """A record source the Spark engine does not read."""
 
@@ -132,7 +125,7 @@ def compute_spark(
     if not job.files:
         result = merge_in_order([], job)
         if ground_truth is not None:
-            result.labels = _read_labels(spark_session(engine.spark_master), ground_truth)[1]
+            result.labels = _read_labels(spark_session(engine.spark_master), ground_truth, job.storage)[1]
             result.used_label_count = 0
         return result
     spark = spark_session(engine.spark_master)
@@ -140,12 +133,12 @@ def compute_spark(
     locations = [spark_location(f) for f in job.files]
     ordinal_of = {location: i for i, location in enumerate(locations)}
     originals = dict(zip(locations, job.files, strict=True))
-    capture = spark.read.format("binaryFile").load(locations).select("path", "content")
-    file_of = F.udf(lambda path: ordinal_of[_same_file(path)], "long")
+    capture = file_contents(spark, job.files, job.storage)
+    file_of = F.udf(lambda path: ordinal_of[path], "long")
     capture = capture.withColumn("file", file_of("path"))
     if ground_truth is None:
         return merge_in_order(_partials(capture, job, originals, storage, None), job)
-    labels, counts = _read_labels(spark, ground_truth)
+    labels, counts = _read_labels(spark, ground_truth, job.storage)
     keys = capture.mapInArrow(
         _keys_of(job, originals), "position long, request_key string, record_key string"
     )
@@ -197,7 +190,7 @@ def _partials(
         if not rows:
             return
         rows.sort(key=lambda row: row["file"])
-        files = [originals[_same_file(row["path"])] for row in rows]
+        files = [originals[row["path"]] for row in rows]
         contents = {name: row["content"] for name, row in zip(files, rows, strict=True)}
         matches = _label_table([label for row in rows for label in (row.get("labels") or [])])
         attach = _attach(matches) if labelled else _unlabelled
@@ -253,7 +246,7 @@ def _keys_of(job: WindowJob, originals: dict[str, str]) -> Any:
     def keys(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             for row in batch.to_pylist():
-                name = originals[_same_file(row["path"])]
+                name = originals[row["path"]]
                 reader = job.source.reader(_Contents({name: row["content"]}))
                 for records in reader.batches(SourceParts((name,), first=row["file"])):
                     table = pl.concat([records.select(POSITION), join_keys(records)], how="horizontal")
@@ -263,7 +256,27 @@ def _keys_of(job: WindowJob, originals: dict[str, str]) -> Any:
     return keys
 
 
-def _read_labels(spark: SparkSession, source: GroundTruthSource) -> tuple[DataFrame, GroundTruthLabels]:
+def file_contents(spark: SparkSession, files: Sequence[str], storage: Callable[[], Storage]) -> DataFrame:
+    """``path`` (``spark_location``) and ``content`` of each file, read by the executors' Python workers with
+    ``storage()`` (a picklable factory: each worker makes its own S3 client); files spread over the default
+    parallelism so that reading is spread too."""
+    rows = [(spark_location(f), f) for f in files]
+    names = spark.createDataFrame(rows, "path string, original string")
+    spread = names.repartition(max(1, min(len(rows), spark.sparkContext.defaultParallelism * 2)))
+
+    def read(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        reader = storage()
+        for batch in batches:
+            originals = batch.column("original").to_pylist()
+            contents = pa.array([reader.read_bytes(name) for name in originals], pa.binary())
+            yield pa.RecordBatch.from_arrays([batch.column("path"), contents], names=["path", "content"])
+
+    return spread.mapInArrow(read, "path string, content binary")
+
+
+def _read_labels(
+    spark: SparkSession, source: GroundTruthSource, storage: Callable[[], Storage]
+) -> tuple[DataFrame, GroundTruthLabels]:
     """The labels (``key``, ``label``: the last collected per eventId) and what reading them found."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -280,7 +293,7 @@ def _read_labels(spark: SparkSession, source: GroundTruthSource) -> tuple[DataFr
         for batch in batches:
             out: list[dict[str, Any]] = []
             for row in batch.to_pylist():
-                location = _same_file(row["path"])
+                location = row["path"]
                 for line in label_lines(originals[location], label_file_lines(bytes(row["content"]))):
                     out.append(
                         {
@@ -304,7 +317,7 @@ def _read_labels(spark: SparkSession, source: GroundTruthSource) -> tuple[DataFr
                 ),
             )
 
-    lines = spark.read.format("binaryFile").load(locations).mapInArrow(parse, schema).cache()
+    lines = file_contents(spark, source.files, storage).mapInArrow(parse, schema).cache()
     valid = lines.filter(F.col("key").isNotNull())
     latest = Window.partitionBy("key").orderBy(F.col("file").desc(), F.col("line").desc())
     labels = valid.withColumn("rank", F.row_number().over(latest)).filter("rank = 1").select("key", "label")

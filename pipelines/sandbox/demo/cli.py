@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipelines.cli import LOG_LEVELS, configure_logging, run
 from pipelines.sandbox import big_file
-from pipelines.sandbox.demo.options import DemoOptions
+from pipelines.sandbox.demo.options import PROD_ENGINES, DemoOptions
 from pipelines.sandbox.demo.steps import run_demo
 from pipelines.timewindow import parse_utc
 
@@ -65,6 +65,13 @@ def parser() -> argparse.ArgumentParser:
         type=lambda text: parse_utc(text, what="--now"),
         help="run as if it were this UTC time, ISO-8601 (default: the clock); the traffic hours follow it",
     )
+    demo.add_argument(
+        "--prod-engine",
+        choices=PROD_ENGINES,
+        default=defaults.prod_engine,
+        help="prod's MonitoringEngine: spark runs its scheduled Processing job with Spark local[2], as "
+        "SageMaker's Spark image would on its instances (needs make setup-spark; default: %(default)s)",
+    )
     demo.add_argument("--log-level", default="WARNING", choices=LOG_LEVELS, type=str.upper)
     big = commands.add_parser(
         "big-file",
@@ -90,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         drift=args.drift,
         serve=args.serve,
         now=args.now,
+        prod_engine=args.prod_engine,
     )
     run_demo(options)
     return 0

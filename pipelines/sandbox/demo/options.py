@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from pipelines.errors import UserError
 
 STREAM_FILES = 2  # one ordinary hour, then the same hour a day later, drifted
+PROD_ENGINES = ("local", "spark")  # the stage config's MonitoringEngine for prod's Processing jobs
 
 
 class DemoError(UserError):
@@ -27,9 +29,18 @@ class DemoOptions:
     # The demo's "now" (UTC): None is the real clock. Tests pin it, so that what the demo finds cannot
     # depend on the day the suite runs (the model reads the day of week; issue 9).
     now: datetime | None = None
+    # prod's MonitoringEngine: spark runs its scheduled job through the smspark-submit stand-in (Spark
+    # local[2] standing for the job's cluster of MonitoringJobInstanceCount instances).
+    prod_engine: str = "local"
 
     def validate(self) -> None:
         problems = []
+        if self.prod_engine not in PROD_ENGINES:
+            problems.append(f"--prod-engine {self.prod_engine!r}: expected one of {', '.join(PROD_ENGINES)}")
+        elif self.prod_engine == "spark" and importlib.util.find_spec("pyspark") is None:
+            problems.append(
+                "--prod-engine spark: PySpark is not installed here (make setup-spark; it needs Java 17+)"
+            )
         if self.rows < STREAM_FILES:
             problems.append(f"--rows {self.rows}: at least {STREAM_FILES} (one per stream file)")
         if self.bad_rows < 0:

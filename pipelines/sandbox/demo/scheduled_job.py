@@ -156,6 +156,7 @@ def run_scheduled_job(
             "log": str(job.log) if job.log else "",
             "image": job.request["AppSpecification"]["ImageUri"],
             "instance": job.request["ProcessingResources"]["ClusterConfig"]["InstanceType"],
+            "instance_count": job.request["ProcessingResources"]["ClusterConfig"]["InstanceCount"],
             "max_runtime_s": job.request["StoppingCondition"]["MaxRuntimeInSeconds"],
         },
         "results": results,

@@ -82,7 +82,9 @@ def demo_steps(sandbox: Sandbox, options: DemoOptions, progress: Progress) -> De
         artifact_bucket=world.bucket(BucketKind.MONITORING),
     )
     with progress.step("Run buildspec.yml's build phase (get_baselines_and_configs.py, cfn-lint, package)"):
-        build = run_build_phase(prepare_build_folder(options.output / "build"), inputs)
+        build = run_build_phase(
+            prepare_build_folder(options.output / "build", stage_settings=_stage_settings(options)), inputs
+        )
         progress.note(f"{build.commands} commands, output in {build.log}")
     cloudformation = client("cloudformation")
     stacks: dict[str, StackSummary] = {}
@@ -198,3 +200,11 @@ def monitor_prod(
         "report": str(html),
         "log": str(log),
     }
+
+
+def _stage_settings(options: DemoOptions) -> dict[str, dict[str, str]]:
+    """What the demo's flags change in the stage configs: ``--prod-engine spark`` puts prod's Processing jobs
+    on SageMaker's Spark image with two instances (one machine's Spark stands for them here)."""
+    if options.prod_engine == "spark":
+        return {Stage.PROD.value: {"MonitoringEngine": "spark", "MonitoringJobInstanceCount": "2"}}
+    return {}
