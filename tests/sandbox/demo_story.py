@@ -70,3 +70,31 @@ def story(summary: DemoSummary) -> dict[str, Any]:
                 flagged &= expected[1]
             found[kind][monitor] = (execution["status"], flagged)
     return found
+
+
+# What prod's scheduled job finds for the drifted hour's group, whatever its engine: the job runs to its end,
+# data quality flags the drift, and model quality fails for want of data in its window moved by prod's
+# offsets (the day before holds none of the demo's traffic), which fails the state machine's execution.
+EXPECTED_JOB_VERDICT: dict[str, Any] = {
+    "status": ("Completed", "FAILED"),
+    "message": (
+        "Failed: fraud-detection-prod-ModelQuality Failed (Job inputs had no data: ",
+        "; fraud-detection-prod-DataQuality CompletedWithViolations",
+    ),
+    "constraint_violations": {
+        "fraud-detection-prod-DataQuality": 3.0,
+        "fraud-detection-prod-ModelQuality": 0.0,
+    },
+}
+
+
+def job_verdict(scheduled_job: dict[str, Any]) -> dict[str, Any]:
+    """A demo summary's ``scheduled_job`` in ``EXPECTED_JOB_VERDICT``'s shape (the exit message's start and
+    end: its middle names the window's folders)."""
+    message = scheduled_job["job"]["exit_message"]
+    start, end = EXPECTED_JOB_VERDICT["message"]
+    return {
+        "status": (scheduled_job["job"]["status"], scheduled_job["execution_status"]),
+        "message": (message[: len(start)], message[len(message) - len(end) :]),
+        "constraint_violations": scheduled_job["constraint_violations"],
+    }
