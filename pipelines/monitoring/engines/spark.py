@@ -17,8 +17,8 @@ What runs where:
 - each partition folds its files into a ``WindowPartial`` (``window_job.files_partial``, the code the local
   engine runs) and returns it as bytes; the driver merges the partitions' partials in file order.
 
-Files are named in Spark's rows by ``spark_location`` (a ``file://`` URI, or ``s3a://``), the form Spark
-itself reports. Our package must be importable on the executors (a local master shares this interpreter; on
+Spark's rows name each file by its location as given (a local path or ``s3://``) and its ordinal in the
+window (``file``). Our package must be importable on the executors (a local master shares this interpreter; on
 SageMaker's Spark image the bootstrap installs it on every host), and the executors need the AWS settings
 of the driver's environment for S3 (the bootstrap passes them: ``pipelines.container.bootstrap``).
 """
@@ -53,7 +53,6 @@ from pipelines.monitoring.ground_truth_merge import (
     label_lines,
 )
 from pipelines.monitoring.record_source import SourceKind, SourceParts
-from pipelines.s3uri import is_s3_uri
 from pipelines.setting_names import setting
 from pipelines.storage import Storage
 
@@ -86,13 +85,6 @@ def spark_session(master: str | None = None) -> SparkSession:
     # Python workers run this interpreter (its virtualenv has our dependencies), unless told otherwise.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     return builder.getOrCreate()
-
-
-def spark_location(location: str) -> str:
-    """What Spark opens for one of our locations: ``s3a://`` for S3, a ``file://`` URI for a local path."""
-    if is_s3_uri(location):
-        return "s3a://" + location.removeprefix("s3://")
-    return "file://" + os.path.abspath(location)
 
 
 class SparkSourceError(UserError):
@@ -130,18 +122,11 @@ def compute_spark(
         return result
     spark = spark_session(engine.spark_master)
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(FILES_PER_ARROW_BATCH))
-    locations = [spark_location(f) for f in job.files]
-    ordinal_of = {location: i for i, location in enumerate(locations)}
-    originals = dict(zip(locations, job.files, strict=True))
     capture = file_contents(spark, job.files, job.storage)
-    file_of = F.udf(lambda path: ordinal_of[path], "long")
-    capture = capture.withColumn("file", file_of("path"))
     if ground_truth is None:
-        return merge_in_order(_partials(capture, job, originals, storage, None), job)
+        return merge_in_order(_partials(capture, job, storage, None), job)
     labels, counts = _read_labels(spark, ground_truth, job.storage)
-    keys = capture.mapInArrow(
-        _keys_of(job, originals), "position long, request_key string, record_key string"
-    )
+    keys = capture.mapInArrow(_keys_of(job), "position long, request_key string, record_key string")
     by_request = labels.select(F.col("key").alias("request_key"), F.col("label").alias("by_request"))
     by_record = labels.select(F.col("key").alias("record_key"), F.col("label").alias("by_record"))
     joined = (
@@ -166,7 +151,7 @@ def compute_spark(
         rows = per_file.filter(F.col("file").isin(files)).collect()
         return _label_table([label.asDict() for row in rows for label in row["labels"]])
 
-    partials = _partials(capture.join(per_file, "file", "left"), job, originals, storage, labels_of)
+    partials = _partials(capture.join(per_file, "file", "left"), job, storage, labels_of)
     joined.unpersist()
     result = merge_in_order(partials, job)
     result.labels = counts
@@ -177,7 +162,6 @@ def compute_spark(
 def _partials(
     frame: DataFrame,
     job: WindowJob,
-    originals: dict[str, str],
     storage: Storage,
     labels_of: Callable[[list[int]], pl.DataFrame] | None,
 ) -> list[WindowPartial]:
@@ -190,7 +174,7 @@ def _partials(
         if not rows:
             return
         rows.sort(key=lambda row: row["file"])
-        files = [originals[row["path"]] for row in rows]
+        files = [row["path"] for row in rows]
         contents = {name: row["content"] for name, row in zip(files, rows, strict=True)}
         matches = _label_table([label for row in rows for label in (row.get("labels") or [])])
         attach = _attach(matches) if labelled else _unlabelled
@@ -240,13 +224,13 @@ def _label_table(labels: Sequence[dict[str, Any]]) -> pl.DataFrame:
     )
 
 
-def _keys_of(job: WindowJob, originals: dict[str, str]) -> Any:
+def _keys_of(job: WindowJob) -> Any:
     """mapInArrow: every captured record's position and join keys."""
 
     def keys(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             for row in batch.to_pylist():
-                name = originals[row["path"]]
+                name = row["path"]
                 reader = job.source.reader(_Contents({name: row["content"]}))
                 for records in reader.batches(SourceParts((name,), first=row["file"])):
                     table = pl.concat([records.select(POSITION), join_keys(records)], how="horizontal")
@@ -257,21 +241,22 @@ def _keys_of(job: WindowJob, originals: dict[str, str]) -> Any:
 
 
 def file_contents(spark: SparkSession, files: Sequence[str], storage: Callable[[], Storage]) -> DataFrame:
-    """``path`` (``spark_location``) and ``content`` of each file, read by the executors' Python workers with
-    ``storage()`` (a picklable factory: each worker makes its own S3 client); files spread over the default
-    parallelism so that reading is spread too."""
-    rows = [(spark_location(f), f) for f in files]
-    names = spark.createDataFrame(rows, "path string, original string")
-    spread = names.repartition(max(1, min(len(rows), spark.sparkContext.defaultParallelism * 2)))
+    """Each file's ordinal (``file``), location (``path``) and ``content``, read by the executors' Python
+    workers with ``storage()`` (a picklable factory: each worker makes its own S3 client); files spread over
+    the default parallelism so that reading is spread too."""
+    names = spark.createDataFrame(list(enumerate(files)), "file long, path string")
+    spread = names.repartition(max(1, min(len(files), spark.sparkContext.defaultParallelism * 2)))
 
     def read(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         reader = storage()
         for batch in batches:
-            originals = batch.column("original").to_pylist()
-            contents = pa.array([reader.read_bytes(name) for name in originals], pa.binary())
-            yield pa.RecordBatch.from_arrays([batch.column("path"), contents], names=["path", "content"])
+            paths = batch.column("path").to_pylist()
+            contents = pa.array([reader.read_bytes(path) for path in paths], pa.binary())
+            yield pa.RecordBatch.from_arrays(
+                [batch.column("file"), batch.column("path"), contents], names=["file", "path", "content"]
+            )
 
-    return spread.mapInArrow(read, "path string, content binary")
+    return spread.mapInArrow(read, "file long, path string, content binary")
 
 
 def _read_labels(
@@ -285,21 +270,17 @@ def _read_labels(
     if not source.files:
         empty = spark.createDataFrame([], schema).select("key", "label")
         return empty, GroundTruthLabels()
-    locations = [spark_location(f) for f in source.files]
-    ordinal_of = {location: i for i, location in enumerate(locations)}
-    originals = dict(zip(locations, source.files, strict=True))
 
     def parse(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             out: list[dict[str, Any]] = []
             for row in batch.to_pylist():
-                location = row["path"]
-                for line in label_lines(originals[location], label_file_lines(bytes(row["content"]))):
+                for line in label_lines(row["path"], label_file_lines(bytes(row["content"]))):
                     out.append(
                         {
                             "key": line.event_id,
                             "label": line.label,
-                            "file": ordinal_of[location],
+                            "file": row["file"],
                             "line": line.number,
                             "problem": "\n".join(line.problems) if line.problems else None,
                         }
